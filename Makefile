@@ -1,0 +1,61 @@
+# GymIoT: the whole product on the Firebase Local Emulator Suite.
+#   make run    everything in the foreground (Ctrl-C stops all of it)
+#   make test   the whole test suite (starts the emulators it needs, stops them after)
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .local/stamps
+
+.PHONY: setup run up down status test unit lint seed sim bench clean
+
+setup: $(STAMPS)/venv $(STAMPS)/functions-venv $(STAMPS)/node
+
+$(STAMPS)/venv: requirements-dev.txt
+	@mkdir -p $(STAMPS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+$(STAMPS)/functions-venv: functions/requirements.txt
+	@mkdir -p $(STAMPS)
+	test -x functions/venv/bin/python || $(PYTHON) -m venv functions/venv
+	functions/venv/bin/python -m pip install --quiet --upgrade pip
+	functions/venv/bin/python -m pip install --quiet -r functions/requirements.txt
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: setup
+	$(PY) -m emulators run
+
+up: setup
+	$(PY) -m emulators up
+
+down:
+	$(PY) -m emulators down
+
+status:
+	$(PY) -m emulators status
+
+seed: setup
+	$(PY) -m emulators.seed
+
+sim: setup
+	$(PY) -m device_sim machines --customers 5 --rate 2 --duration 60 --fault-rate 0.1
+
+test: setup lint
+	$(PY) -m pytest
+
+unit: setup
+	$(PY) -m pytest -m "not emulators"
+
+lint: $(STAMPS)/venv
+	$(PY) -m ruff check .
+
+clean: down
+	rm -rf .local

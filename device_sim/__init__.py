@@ -1,0 +1,1 @@
+"""Simulators of the gym's sensors: machine-use sensors and room thermometers."""

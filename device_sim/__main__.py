@@ -1,0 +1,88 @@
+"""`python -m device_sim machines ...`: simulated gym sensors publishing to the local suite."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import sys
+import time
+
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import firestore, pubsub_v1
+from tqdm import tqdm
+
+from device_sim.machines import Gym, sensors_from_catalogue
+
+logger = logging.getLogger("device_sim")
+
+MACHINE_USAGE = "machine-usage"
+
+
+def _project() -> str:
+    return os.environ.get("GCLOUD_PROJECT", "demo-gymiot")
+
+
+def run_machines(args: argparse.Namespace) -> int:
+    """Publish machine readings at `rate` per second for `duration` seconds (0: until Ctrl-C)."""
+    db = firestore.Client(project=_project(), credentials=AnonymousCredentials())
+    machines = {snap.id: snap.to_dict() for snap in db.collection("machines").stream()}
+    customers = sorted(snap.id for snap in db.collection("customers").select([]).stream())
+    customers = customers[: args.customers]
+    gym = Gym(sensors_from_catalogue(machines), customers, args.fault_rate,
+              random.Random(args.seed))
+    publisher = pubsub_v1.PublisherClient()
+    topic = publisher.topic_path(_project(), MACHINE_USAGE)
+    total = int(args.rate * args.duration) if args.duration else None
+    logger.info("simulating customers=%d machines=%d rate=%.2f/s duration=%ss fault_rate=%.2f",
+                len(customers), len(gym.sensors), args.rate, args.duration or "∞",
+                args.fault_rate)
+    interval = 1.0 / args.rate
+    started = time.monotonic()
+    futures = []
+    sent = 0
+    try:
+        with tqdm(total=total, unit="reading", desc="machine-usage", file=sys.stderr) as bar:
+            while total is None or sent < total:
+                body, attributes, fault = gym.next_message()
+                futures.append(publisher.publish(topic, body, **attributes))
+                sent += 1
+                bar.update(1)
+                bar.set_postfix(
+                    valid=gym.sent["valid"], faulty=sent - gym.sent["valid"], refresh=False
+                )
+                delay = started + sent * interval - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+    except KeyboardInterrupt:
+        logger.info("interrupted")
+    for future in futures:
+        future.result(timeout=60)
+    faults = {k.split(":", 1)[1]: v for k, v in gym.sent.items() if k.startswith("fault:")}
+    logger.info("published readings=%d valid=%d faulty=%d seconds=%.1f faults=%s",
+                sent, gym.sent["valid"], sent - gym.sent["valid"],
+                time.monotonic() - started, faults)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m device_sim", description=__doc__)
+    kinds = parser.add_subparsers(dest="kind", required=True)
+    machines = kinds.add_parser("machines", help="machine-use sensors")
+    machines.add_argument("--customers", type=int, default=5, help="customers training")
+    machines.add_argument("--rate", type=float, default=1.0, help="readings per second")
+    machines.add_argument("--duration", type=float, default=60,
+                          help="seconds to run (0: until Ctrl-C)")
+    machines.add_argument("--fault-rate", type=float, default=0.05,
+                          help="share of faulty readings, 0 to 1")
+    machines.add_argument("--seed", type=int, default=None, help="random seed (repeatable runs)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if args.rate <= 0:
+        parser.error("--rate must be above 0")
+    return run_machines(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
