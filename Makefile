@@ -9,7 +9,7 @@ STAMPS := .local/stamps
 
 .PHONY: setup run up down status test unit lint seed sim bench clean
 
-setup: $(STAMPS)/venv $(STAMPS)/functions-venv $(STAMPS)/node
+setup: $(STAMPS)/venv $(STAMPS)/functions-venv $(STAMPS)/node $(STAMPS)/workflows-venv
 
 $(STAMPS)/venv: requirements-dev.txt
 	@mkdir -p $(STAMPS)
@@ -23,6 +23,14 @@ $(STAMPS)/functions-venv: functions/requirements.txt
 	test -x functions/venv/bin/python || $(PYTHON) -m venv functions/venv
 	functions/venv/bin/python -m pip install --quiet --upgrade pip
 	functions/venv/bin/python -m pip install --quiet -r functions/requirements.txt
+	@touch $@
+
+# The Workflows emulator's interpreter (workflows-emulator) pins an old fastapi: own venv.
+$(STAMPS)/workflows-venv: emulators/workflows/requirements.txt
+	@mkdir -p $(STAMPS)
+	test -x .venv-workflows/bin/python || $(PYTHON) -m venv .venv-workflows
+	.venv-workflows/bin/python -m pip install --quiet --upgrade pip
+	.venv-workflows/bin/python -m pip install --quiet -r emulators/workflows/requirements.txt
 	@touch $@
 
 $(STAMPS)/node: package.json package-lock.json

@@ -1,4 +1,4 @@
-"""`python -m device_sim machines ...`: simulated gym sensors publishing to the local suite."""
+"""`python -m device_sim machines|rooms ...`: simulated gym sensors feeding the local suite."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore, pubsub_v1
 from tqdm import tqdm
 
+from device_sim import rooms
 from device_sim.machines import Gym, sensors_from_catalogue
 
 logger = logging.getLogger("device_sim")
@@ -77,8 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     machines.add_argument("--fault-rate", type=float, default=0.05,
                           help="share of faulty readings, 0 to 1")
     machines.add_argument("--seed", type=int, default=None, help="random seed (repeatable runs)")
+    rooms.add_arguments(kinds.add_parser("rooms", help="room thermometers"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if args.kind == "rooms":
+        if args.interval <= 0 or args.day_s <= 0:
+            parser.error("--interval and --day-s must be above 0")
+        return rooms.run_rooms(args)
     if args.rate <= 0:
         parser.error("--rate must be above 0")
     return run_machines(args)

@@ -29,6 +29,8 @@ def _run_product(args: argparse.Namespace) -> int:
         logger.info("GymIoT is running; mail inbox http://127.0.0.1:%d/index.html; "
                     "logs in %s; Ctrl-C stops everything", suite.MAIL_WEB_PORT,
                     suite.state_dir() / "logs")
+        logger.info("dashboard: http://%s (alice@example.test or manager@gymiot.test, "
+                    "password gymiot-demo)", suite.DASHBOARD)
         stop.wait()
     finally:
         logger.info("stopping")

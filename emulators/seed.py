@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import random
 import sys
 import uuid
@@ -154,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     db = firestore.Client(project=args.project, credentials=AnonymousCredentials())
     seed(db, datetime.now(TIMEZONE).date(), force=args.force)
+    if os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
+        # Dashboard logins (Auth emulator only); idempotent, so they follow a skipped seed too.
+        from web.seed_users import seed_users
+
+        seed_users(CUSTOMERS)
     return 0
 
 

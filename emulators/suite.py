@@ -6,6 +6,7 @@ stopping ends everything it started (the Firebase CLI leaves Python workers behi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -32,12 +33,19 @@ AUTH = "127.0.0.1:9099"
 FUNCTIONS = "127.0.0.1:5001"
 HUB = "127.0.0.1:4400"
 SCHEDULER = "127.0.0.1:8090"
+WORKFLOWS = "127.0.0.1:8091"  # Workflows v1 and Executions v1 over REST
+WORKFLOWS_GRPC = "127.0.0.1:8093"  # Executions v1 over gRPC (the official client's transport)
+TELEGRAM = "127.0.0.1:8092"  # Telegram Bot API stand-in
+LOCAL_BOT_TOKEN = "1000001:local-stand-in-token"
+DASHBOARD = "127.0.0.1:8000"  # the NiceGUI dashboard (python -m web)
 SMTP_PORT = 1025
 MAIL_WEB_PORT = 1080
 POLL_JOB = "poll-machine-usage"
 FUNCTION_IDS = (
     "poll_machine_usage", "flush_device_fault_digests", "update_training_card",
     "email_device_faults",
+    "mark_bill_paid", "email_invoice", "email_tip_note",
+    "switch_air_conditioner", "send_telegram_message",
 )
 
 
@@ -55,6 +63,8 @@ def client_environment() -> dict[str, str]:
         "GCLOUD_PROJECT": PROJECT_ID,
         "GOOGLE_CLOUD_PROJECT": PROJECT_ID,
         "SCHEDULER_EMULATOR_HOST": SCHEDULER,
+        "WORKFLOWS_EMULATOR_HOST": WORKFLOWS,
+        "WORKFLOWS_EXECUTIONS_EMULATOR_HOST": WORKFLOWS_GRPC,
     }
 
 
@@ -135,22 +145,47 @@ class Service:
             raise TimeoutError(f"{self.name} did not start; its log ends:\n{tail}") from None
 
     def stop(self, timeout_s: float = 30.0) -> None:
+        """Signal the service's leader, wait for it, then end whatever is left of its group.
+
+        Only the leader gets the stop signal first: the Firebase CLI exports Firestore data on
+        SIGINT and stops its own workers, and Python workers hit by the same SIGINT can hang in
+        their shutdown.
+        """
         pgid = self.running_pgid()
         if pgid is None:
             return
-        os.killpg(pgid, self.stop_signal)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(pgid, 0)
-            except OSError:
-                break
-            time.sleep(0.2)
-        else:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pgid, self.stop_signal)
+        if not _wait_gone(pgid, timeout_s, group=False):
+            logger.warning("service leader did not stop in time name=%s", self.name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGTERM)
+        if not _wait_gone(pgid, 5.0, group=True):
             logger.warning("service did not stop in time, killing name=%s", self.name)
-            os.killpg(pgid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGKILL)
         self.pid_file().unlink(missing_ok=True)
         logger.info("service stopped name=%s", self.name)
+
+
+def _wait_gone(pid: int, timeout_s: float, group: bool) -> bool:
+    """Wait until the process (or its whole group) has exited; False on timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        _reap(pid)
+        try:
+            (os.killpg if group else os.kill)(pid, 0)
+        except OSError:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _reap(pgid: int) -> None:
+    """Collect our exited children in group `pgid`: a zombie still counts as a group member."""
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-pgid, os.WNOHANG)[0]:
+            pass
 
 
 def _firebase_command(data_dir: Path, persist: bool) -> list[str]:
@@ -182,7 +217,11 @@ def services(persist: bool = True) -> list[Service]:
             _firebase_command(state / "firebase-data", persist),
             ready=lambda: all(port_open(a) for a in (FIRESTORE, PUBSUB, AUTH, HUB))
             and functions_loaded(),
-            env={**emulator_environment(state)},
+            # Each concurrent invocation without an idle worker starts a Python worker on a
+            # port picked at random; bursts of Pub/Sub pushes then race for ports and invocations
+            # fail (and the emulator acks the message anyway). A few parallel invocations keep
+            # workers reused. Deployed, Cloud Functions scales instances instead.
+            env={**emulator_environment(state), "FUNCTIONS_EMULATOR_PARALLEL": "4"},
             stop_signal=signal.SIGINT,
             start_timeout_s=120.0,
         ),
@@ -193,6 +232,21 @@ def services(persist: bool = True) -> list[Service]:
              "--state", str(state / "scheduler" / "jobs.json")],
             ready=lambda: port_open(SCHEDULER),
             env=clients,
+        ),
+        Service(
+            "workflows",
+            [str(ROOT / ".venv-workflows/bin/python"), "-m", "emulators.workflows",
+             "--host", "127.0.0.1", "--port", WORKFLOWS.rsplit(":", 1)[1],
+             "--grpc-port", WORKFLOWS_GRPC.rsplit(":", 1)[1],
+             "--state", str(state / "workflows" / "workflows.json")],
+            ready=lambda: port_open(WORKFLOWS) and port_open(WORKFLOWS_GRPC),
+            env=clients,
+        ),
+        Service(
+            "telegram",
+            [python, "-m", "emulators.telegram", "--host", "127.0.0.1",
+             "--port", TELEGRAM.rsplit(":", 1)[1]],
+            ready=lambda: port_open(TELEGRAM),
         ),
     ]
 
@@ -210,6 +264,9 @@ def provision() -> None:
         schedule="* * * * *", time_zone="Europe/Rome",
         topic=topics.topic_path(PROJECT_ID, topics.POLL_TICK),
     )
+    from workflows.deploy import deploy
+
+    deploy(PROJECT_ID, REGION, endpoint=f"http://{WORKFLOWS}")
     logger.info("provisioned topics, subscription and scheduler job %s", POLL_JOB)
 
 
@@ -246,5 +303,45 @@ def product_services(customers: int) -> list[Service]:
              "--rate", "0.5", "--duration", "0", "--fault-rate", "0.05"],
             ready=lambda: True,
             env=clients,
+        ),
+        Service(
+            "device-sim-rooms",
+            [python, "-m", "device_sim", "rooms", "--rooms", "3", "--interval", "5",
+             "--duration", "0", "--day-s", "600", "--fault-rate", "0.01"],
+            ready=lambda: True,
+            env=clients,
+        ),
+        Service(
+            "dashboard",
+            [python, "-m", "web"],
+            ready=lambda: port_open(DASHBOARD),
+            env={**clients, "DASHBOARD_PORT": DASHBOARD.rsplit(":", 1)[1]},
+        ),
+    ] + bot_services()
+
+
+def bot_polling() -> bool:
+    """True while a bot long-polls the Telegram stand-in."""
+    try:
+        with urllib.request.urlopen(f"http://{TELEGRAM}/control/status", timeout=2) as response:
+            return bool(json.load(response)["bot_polling"])
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def bot_services() -> list[Service]:
+    """The Telegram bot against the local stand-in, when no real TELEGRAM_BOT_TOKEN is set.
+
+    With a real token, run ``python -m bot`` yourself (it then talks to api.telegram.org).
+    """
+    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+        return []
+    return [
+        Service(
+            "bot",
+            [sys.executable, "-m", "bot"],
+            ready=bot_polling,
+            env={**client_environment(), "TELEGRAM_BOT_TOKEN": LOCAL_BOT_TOKEN,
+                 "TELEGRAM_API_BASE": f"http://{TELEGRAM}"},
         ),
     ]

@@ -25,9 +25,10 @@ class Settings:
     telegram_bot_token: str = ""
     telegram_api_base: str = "https://api.telegram.org"
     usage_subscription: str = "machine-usage-poller"
-    poll_batch_size: int = 500
-    poll_budget_s: float = 45.0
+    poll_batch_size: int = 5000
+    poll_budget_s: float = 240.0
     fault_email_window_s: int = 300
+    room_presence_minutes: int = 45
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -55,4 +56,7 @@ def settings() -> Settings:
         poll_batch_size=int(env.get("POLL_BATCH_SIZE", defaults.poll_batch_size)),
         poll_budget_s=float(env.get("POLL_BUDGET_S", defaults.poll_budget_s)),
         fault_email_window_s=int(env.get("FAULT_EMAIL_WINDOW_S", defaults.fault_email_window_s)),
+        room_presence_minutes=int(
+            env.get("ROOM_PRESENCE_MINUTES", defaults.room_presence_minutes)
+        ),
     )

@@ -2,7 +2,10 @@
 
     GymIoTError
     ├── InvalidReading      a machine reading that cannot count (goes to device-errors)
-    └── InvalidCardChange   a training-card change that breaks the card's rules
+    ├── InvalidCardChange   a training-card change that breaks the card's rules
+    ├── InvalidAmount       an amount, currency or tip that cannot go on an invoice
+    ├── PaymentRefused      a payment that must not go through (the reason is for the customer)
+    └── InvalidLinkCode     a Telegram link code that is unknown, used or expired
 """
 
 from __future__ import annotations
@@ -23,3 +26,15 @@ class InvalidReading(GymIoTError):
 
 class InvalidCardChange(GymIoTError):
     """A training-card change that the card's rules do not allow."""
+
+
+class InvalidAmount(GymIoTError):
+    """An amount, currency or tip that cannot go on an invoice: the field at fault and why."""
+
+
+class PaymentRefused(GymIoTError):
+    """A payment that must not go through; the message is shown to the customer."""
+
+
+class InvalidLinkCode(GymIoTError):
+    """A Telegram link code that is unknown, already used or expired."""

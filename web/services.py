@@ -1,0 +1,44 @@
+"""What the pages share in one dashboard process: Firestore, the listeners, room history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.cloud import firestore
+
+from web.live import LiveHub, Watch
+from web.rooms import TemperatureHistory
+
+
+@dataclass
+class Services:
+    """The dashboard's shared state; the pages read it, the listeners keep it fresh."""
+
+    db: firestore.Client
+    hub: LiveHub
+    temperatures: TemperatureHistory = field(default_factory=TemperatureHistory)
+    _rooms_fed: bool = False
+
+    def machines(self) -> Watch:
+        return self.hub.query("machines", lambda db: db.collection("machines"))
+
+    def machine_names(self) -> dict[str, str]:
+        return {m["id"]: str(m.get("name") or m["id"]) for m in self.machines().value}
+
+    def rooms(self) -> Watch:
+        watch = self.hub.query("rooms", lambda db: db.collection("rooms"))
+        if not self._rooms_fed:
+            # Fed once per process, whatever the number of browsers watching the rooms.
+            watch.changed.subscribe(self.temperatures.add, unsubscribe_on_delete=False)
+            self._rooms_fed = True
+        return watch
+
+    def customers(self) -> Watch:
+        return self.hub.query("customers", lambda db: db.collection("customers"))
+
+    def document(self, path: str) -> Watch:
+        return self.hub.document(path)
+
+    def query(self, key: str, build: Any) -> Watch:
+        return self.hub.query(key, build)

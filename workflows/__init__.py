@@ -1,0 +1,1 @@
+"""Cloud Workflows definitions (``*.yaml``) and the code that deploys and starts them."""
