@@ -1,5 +1,9 @@
 """The every-minute poll of `machine-usage`: pull the backlog in batches and count it.
 
+A batch is up to `poll_batch_size` messages (5,000 by default, gathered by several pulls of at
+most 1,000): large enough that a customer's events of one batch usually share one commit and one
+`training-card` message, small enough that memory stays flat however long the backlog is.
+
 Each batch is validated; valid readings are committed per customer (one transaction each), then
 forwarded to `training-card` (one message per customer per batch) and invalid ones to
 `device-errors` (one message per device per batch, each fault with its reason). Messages are acked
@@ -35,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 MAX_FAULT_READING_CHARS = 2000
 PULL_TIMEOUT_S = 10.0
+PULL_MAX_MESSAGES = 1000  # Pub/Sub's most per pull
+ACK_CHUNK = 1000
 COMMIT_WORKERS = 8
 
 
@@ -156,6 +162,7 @@ class Poller:
             settings.project_id, subscription or settings.usage_subscription
         )
         self.after_commit = after_commit
+        self.pull_calls = 0
 
     def _catalogue(self, customer_ids: set[str]) -> Catalogue:
         return load_catalogue(self.db, customer_ids)
@@ -217,17 +224,30 @@ class Poller:
         stats.rejected = len(batch.faults)
         for future in futures:
             future.result(timeout=60)
-        if done:
-            self.subscriber.acknowledge(subscription=self.subscription, ack_ids=done)
-        if failed:
-            stats.retried = len(failed)
+        for chunk in _chunks(done):
+            self.subscriber.acknowledge(subscription=self.subscription, ack_ids=chunk)
+        for chunk in _chunks(failed):
             self.subscriber.modify_ack_deadline(
-                subscription=self.subscription, ack_ids=failed, ack_deadline_seconds=0
+                subscription=self.subscription, ack_ids=chunk, ack_deadline_seconds=0
             )
+        stats.retried = len(failed)
         return stats
 
-    def pull(self) -> Sequence[ReceivedMessage]:
-        """One batch, or nothing when the backlog is empty.
+    def pull(self) -> list[ReceivedMessage]:
+        """One batch: pulls of at most PULL_MAX_MESSAGES until the batch is full or none come."""
+        messages: list[ReceivedMessage] = []
+        while len(messages) < self.settings.poll_batch_size:
+            pulled = self._pull_once(
+                min(PULL_MAX_MESSAGES, self.settings.poll_batch_size - len(messages))
+            )
+            self.pull_calls += 1
+            if not pulled:
+                break
+            messages.extend(pulled)
+        return messages
+
+    def _pull_once(self, max_messages: int) -> Sequence[ReceivedMessage]:
+        """At most `max_messages`, or nothing when the backlog is empty.
 
         return_immediately keeps a poll from idling in a long pull on an empty backlog. Pub/Sub
         may answer it with fewer messages than are waiting, or none: whatever it leaves behind
@@ -238,7 +258,7 @@ class Poller:
             response = self.subscriber.pull(
                 request={
                     "subscription": self.subscription,
-                    "max_messages": self.settings.poll_batch_size,
+                    "max_messages": max_messages,
                     "return_immediately": True,
                 },
                 timeout=PULL_TIMEOUT_S,
@@ -249,9 +269,9 @@ class Poller:
         """Pull and process batches until the backlog is empty or the time budget is spent."""
         stats = PollStats()
         started = time.monotonic()
+        self.pull_calls = 0
         while max_batches is None or stats.batches < max_batches:
             messages = self.pull()
-            stats.pull_calls += 1
             if not messages:
                 break
             stats.add(self.process(messages))
@@ -260,11 +280,18 @@ class Poller:
                 break
         logger.info(
             "poll done subscription=%s batches=%d pulled=%d counted=%d duplicates=%d "
-            "rejected=%d retried=%d seconds=%.2f",
+            "rejected=%d retried=%d commits=%d pull_calls=%d seconds=%.2f",
             self.subscription, stats.batches, stats.pulled, stats.counted, stats.duplicates,
-            stats.rejected, stats.retried, time.monotonic() - started,
+            stats.rejected, stats.retried, stats.commits, self.pull_calls,
+            time.monotonic() - started,
         )
+        stats.pull_calls = self.pull_calls
         return stats
+
+
+def _chunks(ack_ids: list[str]) -> list[list[str]]:
+    """Ack ids in requests of a size Pub/Sub accepts."""
+    return [ack_ids[i:i + ACK_CHUNK] for i in range(0, len(ack_ids), ACK_CHUNK)]
 
 
 def _is_transient(error: BaseException) -> bool:
