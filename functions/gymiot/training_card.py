@@ -102,12 +102,22 @@ def _work_on(card: dict[str, Any], index: int, now: datetime, update: CardUpdate
         card["reminded_steps"] = []
 
 
+def _editable(card: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy with the bookkeeping fields a stored card may lack (older or hand-made)."""
+    editable = copy.deepcopy(dict(card))
+    editable.setdefault("steps", [])
+    editable.setdefault("cycle", 1)
+    editable.setdefault("reminded_steps", [])
+    editable.setdefault("applied_event_ids", [])
+    return editable
+
+
 def apply_events(card: Mapping[str, Any], events: Iterable[CardEvent], now: datetime
                  ) -> CardUpdate:
     """Lower the machine steps by the events not applied before; collect reminders."""
-    update = CardUpdate(card=copy.deepcopy(dict(card)))
+    update = CardUpdate(card=_editable(card))
     new = update.card
-    applied_ids: list[str] = list(new.get("applied_event_ids", []))
+    applied_ids: list[str] = list(new["applied_event_ids"])
     seen = set(applied_ids)
     for event in events:
         if event.event_id in seen:
@@ -134,7 +144,7 @@ def log_reps(card: Mapping[str, Any], exercise: str, reps: int, now: datetime) -
     """Lower an exercise step by reps entered by hand."""
     if isinstance(reps, bool) or not isinstance(reps, int) or not 0 < reps <= 1000:
         raise InvalidCardChange(f"reps must be a whole number from 1 to 1000, got {reps!r}")
-    update = CardUpdate(card=copy.deepcopy(dict(card)), changed=True)
+    update = CardUpdate(card=_editable(card), changed=True)
     new = update.card
     candidates = [i for i, step in enumerate(new["steps"]) if step.get("exercise") == exercise]
     if not candidates:

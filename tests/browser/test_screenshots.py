@@ -46,19 +46,6 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def local_suite() -> Iterator[None]:
-    if suite.is_up():
-        yield
-        return
-    os.environ.setdefault("GYMIOT_STATE_DIR", str(suite.ROOT / ".local" / "test"))
-    try:
-        suite.up(persist=False)
-        yield
-    finally:
-        suite.down()
-
-
-@pytest.fixture(scope="module")
 def customer(local_suite: None) -> dict[str, Any]:
     """A customer with known rollups this year and last year, and a login."""
     sys.path.insert(0, str(suite.ROOT / "functions"))

@@ -32,17 +32,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def local_suite() -> Iterator[None]:
-    """The emulators; started (with a throwaway state folder) only if nobody runs them yet."""
-    if suite.is_up():
-        yield
-        return
-    os.environ.setdefault("GYMIOT_STATE_DIR", str(suite.ROOT / ".local" / "test"))
-    try:
-        suite.up(persist=False)
-        yield
-    finally:
-        suite.down()
+def _suite_for_integration(local_suite: None) -> None:
+    """Every integration test runs against the local suite."""
 
 
 @pytest.fixture(scope="session")

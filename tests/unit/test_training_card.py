@@ -103,3 +103,12 @@ def test_reminder_text_lists_what_is_left_in_each_unit():
                           {"exercise": "bench-press", "reps_left": 30, "reps_target": 30}])
     assert "treadmill-1: 80.5 kcal left" in text
     assert "bench-press: 30 reps left" in text
+
+
+def test_apply_events_accepts_a_stored_card_without_bookkeeping_fields():
+    stored = {"customer_id": "c42", "steps": [
+        {"machine_id": "treadmill-1", "kcal_target": 200, "kcal_left": 200}]}
+    update = apply_events(stored, [CardEvent("e1", "treadmill-1", 50)], NOW)
+    assert update.card["steps"][0]["kcal_left"] == 150
+    assert update.card["applied_event_ids"] == ["e1"]
+    assert update.card["cycle"] == 1

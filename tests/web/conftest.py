@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -35,20 +35,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/web" in str(item.path):
             item.add_marker(pytest.mark.emulators)
-
-
-@pytest.fixture(scope="session")
-def local_suite() -> Iterator[None]:
-    """The emulators; started (with a throwaway state folder) only if nobody runs them yet."""
-    if suite.is_up():
-        yield
-        return
-    os.environ.setdefault("GYMIOT_STATE_DIR", str(suite.ROOT / ".local" / "test"))
-    try:
-        suite.up(persist=False)
-        yield
-    finally:
-        suite.down()
 
 
 @pytest.fixture(scope="session")
