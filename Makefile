@@ -65,5 +65,8 @@ unit: setup
 lint: $(STAMPS)/venv
 	$(PY) -m ruff check .
 
+bench: setup
+	$(PY) -m bench.pipeline
+
 clean: down
 	rm -rf .local

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -21,9 +22,8 @@ def _run_product(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     try:
         suite.up()
-        env = {**suite.client_environment()}
         subprocess.run([sys.executable, "-m", "emulators.seed"], check=True,
-                       env={**dict(__import__("os").environ), **env}, cwd=suite.ROOT)
+                       env={**os.environ, **suite.client_environment()}, cwd=suite.ROOT)
         for extra in suite.product_services(args.customers):
             extra.start()
         logger.info("GymIoT is running; mail inbox http://127.0.0.1:%d/index.html; "

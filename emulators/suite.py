@@ -40,7 +40,7 @@ LOCAL_BOT_TOKEN = "1000001:local-stand-in-token"
 DASHBOARD = "127.0.0.1:8000"  # the NiceGUI dashboard (python -m web)
 SMTP_PORT = 1025
 MAIL_WEB_PORT = 1080
-POLL_JOB = "poll-machine-usage"
+POLL_JOB = "poll-machine-usage"  # created by emulators.provision
 FUNCTION_IDS = (
     "poll_machine_usage", "flush_device_fault_digests", "update_training_card",
     "email_device_faults",
@@ -252,22 +252,11 @@ def services(persist: bool = True) -> list[Service]:
 
 
 def provision() -> None:
-    """Topics, the poller's subscription and the every-minute poll job (same code as deploy)."""
+    """Topics, the poller's subscription, the poll job, the workflows (same code as deploy)."""
     os.environ.update(client_environment())
-    sys.path.insert(0, str(ROOT / "functions"))
-    from emulators.scheduler_client import ensure_job, scheduler_client
-    from gymiot import topics
+    from emulators.provision import provision as provision_project
 
-    topics.provision(PROJECT_ID)
-    ensure_job(
-        scheduler_client(f"http://{SCHEDULER}"), PROJECT_ID, REGION, POLL_JOB,
-        schedule="* * * * *", time_zone="Europe/Rome",
-        topic=topics.topic_path(PROJECT_ID, topics.POLL_TICK),
-    )
-    from workflows.deploy import deploy
-
-    deploy(PROJECT_ID, REGION, endpoint=f"http://{WORKFLOWS}")
-    logger.info("provisioned topics, subscription and scheduler job %s", POLL_JOB)
+    provision_project(PROJECT_ID, f"http://{SCHEDULER}", f"http://{WORKFLOWS}")
 
 
 def up(persist: bool = True) -> None:

@@ -25,7 +25,7 @@ class Settings:
     telegram_bot_token: str = ""
     telegram_api_base: str = "https://api.telegram.org"
     usage_subscription: str = "machine-usage-poller"
-    poll_batch_size: int = 5000
+    poll_batch_size: int = 20000
     poll_budget_s: float = 240.0
     fault_email_window_s: int = 300
     room_presence_minutes: int = 45

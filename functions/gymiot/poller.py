@@ -1,8 +1,9 @@
 """The every-minute poll of `machine-usage`: pull the backlog in batches and count it.
 
-A batch is up to `poll_batch_size` messages (5,000 by default, gathered by several pulls of at
-most 1,000): large enough that a customer's events of one batch usually share one commit and one
-`training-card` message, small enough that memory stays flat however long the backlog is.
+A batch is up to `poll_batch_size` messages (20,000 by default, gathered by pulls of at most
+1,000): large enough that a customer's events of one batch share one commit and one
+`training-card` message (commits and card invocations per batch are bounded by the customers in
+it, not the events), small enough that memory stays flat however long the backlog is.
 
 Each batch is validated; valid readings are committed per customer (one transaction each), then
 forwarded to `training-card` (one message per customer per batch) and invalid ones to
