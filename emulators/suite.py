@@ -106,6 +106,9 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
     stop_signal: int = signal.SIGTERM
     start_timeout_s: float = 60.0
+    # A service that answers on a port may have been started by someone else; a simulator
+    # (ready at once) is running only if our pid file says so.
+    shared: bool = True
 
     def pid_file(self) -> Path:
         return state_dir() / "run" / f"{self.name}.pid"
@@ -122,7 +125,7 @@ class Service:
         return pgid
 
     def start(self) -> None:
-        if self.running_pgid() is not None or self.ready():
+        if self.running_pgid() is not None or (self.shared and self.ready()):
             logger.info("service already running name=%s", self.name)
             return
         self.pid_file().parent.mkdir(parents=True, exist_ok=True)
@@ -291,6 +294,7 @@ def product_services(customers: int) -> list[Service]:
             [python, "-m", "device_sim", "machines", "--customers", str(customers),
              "--rate", "0.5", "--duration", "0", "--fault-rate", "0.05"],
             ready=lambda: True,
+            shared=False,
             env=clients,
         ),
         Service(
@@ -298,6 +302,7 @@ def product_services(customers: int) -> list[Service]:
             [python, "-m", "device_sim", "rooms", "--rooms", "3", "--interval", "5",
              "--duration", "0", "--day-s", "600", "--fault-rate", "0.01"],
             ready=lambda: True,
+            shared=False,
             env=clients,
         ),
         Service(
