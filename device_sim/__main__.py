@@ -26,7 +26,8 @@ def _project() -> str:
 
 
 def run_machines(args: argparse.Namespace) -> int:
-    """Publish machine readings at `rate` per second for `duration` seconds (0: until Ctrl-C)."""
+    """Send each machine use as it ends, at most `rate` readings per second, for `duration`
+    seconds (0: until Ctrl-C)."""
     db = firestore.Client(project=_project(), credentials=AnonymousCredentials())
     machines = {snap.id: snap.to_dict() for snap in db.collection("machines").stream()}
     customers = sorted(snap.id for snap in db.collection("customers").select([]).stream())
@@ -35,25 +36,28 @@ def run_machines(args: argparse.Namespace) -> int:
               random.Random(args.seed))
     publisher = pubsub_v1.PublisherClient()
     topic = publisher.topic_path(_project(), MACHINE_USAGE)
-    total = int(args.rate * args.duration) if args.duration else None
-    logger.info("simulating customers=%d machines=%d rate=%.2f/s duration=%ss fault_rate=%.2f",
+    ticks = int(args.rate * args.duration) if args.duration else None
+    logger.info("simulating customers=%d machines=%d rate<=%.2f/s duration=%ss fault_rate=%.2f",
                 len(customers), len(gym.sensors), args.rate, args.duration or "∞",
                 args.fault_rate)
     interval = 1.0 / args.rate
     started = time.monotonic()
     futures = []
-    sent = 0
+    sent = tick = 0
     try:
-        with tqdm(total=total, unit="reading", desc="machine-usage", file=sys.stderr) as bar:
-            while total is None or sent < total:
-                body, attributes, fault = gym.next_message()
-                futures.append(publisher.publish(topic, body, **attributes))
-                sent += 1
+        with tqdm(total=ticks, unit="tick", desc="machine-usage", file=sys.stderr) as bar:
+            while ticks is None or tick < ticks:
+                tick += 1
+                message = gym.next_message()
+                if message is not None:
+                    body, attributes, _ = message
+                    futures.append(publisher.publish(topic, body, **attributes))
+                    sent += 1
                 bar.update(1)
                 bar.set_postfix(
                     valid=gym.sent["valid"], faulty=sent - gym.sent["valid"], refresh=False
                 )
-                delay = started + sent * interval - time.monotonic()
+                delay = started + tick * interval - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
     except KeyboardInterrupt:
@@ -72,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     kinds = parser.add_subparsers(dest="kind", required=True)
     machines = kinds.add_parser("machines", help="machine-use sensors")
     machines.add_argument("--customers", type=int, default=5, help="customers training")
-    machines.add_argument("--rate", type=float, default=1.0, help="readings per second")
+    machines.add_argument("--rate", type=float, default=1.0,
+                          help="most readings per second (each use is sent when it ends)")
     machines.add_argument("--duration", type=float, default=60,
                           help="seconds to run (0: until Ctrl-C)")
     machines.add_argument("--fault-rate", type=float, default=0.05,

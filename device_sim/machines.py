@@ -3,6 +3,10 @@
 A sensor knows its machine (room, typical calorie rate, session lengths) and produces plausible
 readings; at a chosen rate it produces a faulty one instead, of the kinds real sensors send
 (not-a-number values, spikes, zero or endless sessions, unknown ids, missing fields).
+
+The gym keeps its customers plausible: each trains on one machine at a time and rests a few
+minutes between machines, and a machine has one user at a time, so a customer's minutes never
+exceed the time that has passed. A reading is sent when its use ends.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
+REST_S = (60, 300)  # seconds a customer takes between two machines
+
 FAULT_KINDS = (
     "nan_token", "nan_string", "null_calories", "negative_calories", "calorie_spike",
     "zero_duration", "endless_session", "unknown_machine", "missing_field", "future_start",
@@ -34,10 +40,14 @@ class MachineSensor:
     kcal_per_min: float
     session_min: tuple[int, int] = (10, 40)
 
-    def reading(self, customer_id: str, now: datetime, rng: random.Random) -> dict[str, Any]:
-        """A plausible use that has just ended."""
-        minutes = rng.randint(*self.session_min)
-        seconds = minutes * 60 + rng.randint(0, 59)
+    def use_seconds(self, rng: random.Random) -> int:
+        """How long a typical use of this machine lasts."""
+        return rng.randint(*self.session_min) * 60 + rng.randint(0, 59)
+
+    def reading(self, customer_id: str, now: datetime, rng: random.Random,
+                seconds: int | None = None) -> dict[str, Any]:
+        """A plausible use that has just ended (`seconds` long, else of a typical length)."""
+        seconds = self.use_seconds(rng) if seconds is None else seconds
         kcal = round(seconds / 60 * self.kcal_per_min * rng.uniform(0.75, 1.25), 1)
         return {
             "event_id": f"ev-{uuid.UUID(int=rng.getrandbits(128))}",
@@ -46,10 +56,10 @@ class MachineSensor:
             "duration_s": seconds, "calories_kcal": kcal,
         }
 
-    def faulty_body(self, customer_id: str, now: datetime, rng: random.Random, kind: str
-                    ) -> bytes:
+    def faulty_body(self, customer_id: str, now: datetime, rng: random.Random, kind: str,
+                    seconds: int | None = None) -> bytes:
         """A reading broken in one of the ways real sensors break."""
-        body = self.reading(customer_id, now, rng)
+        body = self.reading(customer_id, now, rng, seconds)
         if kind == "nan_token":
             return json.dumps(body).replace(
                 f'"calories_kcal": {body["calories_kcal"]}', '"calories_kcal": NaN'
@@ -80,14 +90,29 @@ def sensors_from_catalogue(machines: Mapping[str, Mapping[str, Any]]) -> list[Ma
     ]
 
 
+@dataclass(frozen=True)
+class Use:
+    """A customer's use of one machine, planned ahead."""
+
+    customer_id: str
+    sensor: MachineSensor
+    started_at: datetime
+    seconds: int
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.started_at + timedelta(seconds=self.seconds)
+
+
 @dataclass
 class Gym:
-    """Customers using machines at random; produces (body, attributes, fault kind or None)."""
+    """Customers moving from machine to machine; yields (body, attributes, fault kind or None)."""
 
     sensors: list[MachineSensor]
     customers: list[str]
     fault_rate: float
     rng: random.Random
+    rest_s: tuple[int, int] = REST_S
 
     def __post_init__(self) -> None:
         if not self.sensors or not self.customers:
@@ -95,16 +120,56 @@ class Gym:
         if not 0 <= self.fault_rate <= 1:
             raise ValueError(f"fault rate must be within 0 and 1, got {self.fault_rate}")
         self.sent: Counter[str] = Counter()
+        self.uses: dict[str, Use] = {}  # each customer's current or next use
 
-    def next_message(self, now: datetime | None = None) -> tuple[bytes, dict[str, str], str | None]:
+    def next_message(self, now: datetime | None = None
+                     ) -> tuple[bytes, dict[str, str], str | None] | None:
+        """The reading of the use that ended first, or None while every customer is mid-use."""
         now = now or datetime.now(UTC)
-        sensor = self.rng.choice(self.sensors)
-        customer_id = self.rng.choice(self.customers)
+        if not self.uses:
+            for customer_id in self.customers:
+                self.uses[customer_id] = self._first_use(customer_id, now)
+        use = min(self.uses.values(), key=lambda u: u.ends_at)
+        if use.ends_at > now:
+            return None
+        rest = timedelta(seconds=self.rng.randint(*self.rest_s))
+        self.uses[use.customer_id] = self._next_use(use.customer_id, use.ends_at + rest)
+        attributes = {"machine_id": use.sensor.machine_id}
         if self.rng.random() < self.fault_rate:
             kind = self.rng.choice(FAULT_KINDS)
             self.sent[f"fault:{kind}"] += 1
-            body = sensor.faulty_body(customer_id, now, self.rng, kind)
-            return body, {"machine_id": sensor.machine_id}, kind
+            body = use.sensor.faulty_body(use.customer_id, use.ends_at, self.rng, kind,
+                                          use.seconds)
+            return body, attributes, kind
         self.sent["valid"] += 1
-        body = json.dumps(sensor.reading(customer_id, now, self.rng)).encode()
-        return body, {"machine_id": sensor.machine_id}, None
+        reading = use.sensor.reading(use.customer_id, use.ends_at, self.rng, use.seconds)
+        return json.dumps(reading).encode(), attributes, None
+
+    def _free(self, customer_id: str, sensor: MachineSensor, start: datetime, seconds: int
+              ) -> bool:
+        """Nobody else uses the machine in that time."""
+        end = start + timedelta(seconds=seconds)
+        return not any(
+            other.sensor.machine_id == sensor.machine_id and other.started_at < end
+            and start < other.ends_at
+            for other in self.uses.values() if other.customer_id != customer_id
+        )
+
+    def _first_use(self, customer_id: str, now: datetime) -> Use:
+        """The use a customer is in when the simulation starts: it ends within a minute."""
+        for sensor in self.rng.sample(self.sensors, len(self.sensors)):
+            seconds = sensor.use_seconds(self.rng)
+            start = now - timedelta(seconds=seconds - self.rng.randint(0, 60))
+            if self._free(customer_id, sensor, start, seconds):
+                return Use(customer_id, sensor, start, seconds)
+        return self._next_use(customer_id, now)  # more customers than machines: some wait
+
+    def _next_use(self, customer_id: str, start: datetime) -> Use:
+        """The customer's next machine: one that is free then, or the first to become free."""
+        while True:
+            for sensor in self.rng.sample(self.sensors, len(self.sensors)):
+                seconds = sensor.use_seconds(self.rng)
+                if self._free(customer_id, sensor, start, seconds):
+                    return Use(customer_id, sensor, start, seconds)
+            start = min(other.ends_at for other in self.uses.values()
+                        if other.customer_id != customer_id and other.ends_at > start)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,6 +15,11 @@ from gymiot.readings import Catalogue, parse_reading
 NOW = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
 SENSOR = MachineSensor("treadmill-1", "room-1", kcal_per_min=11.0, session_min=(15, 45))
 CATALOGUE = Catalogue({"treadmill-1": "room-1"}, frozenset({"room-1"}), frozenset({"c01"}))
+SENSORS = [SENSOR, MachineSensor("bike-1", "room-1", 8.0, (20, 60)),
+           MachineSensor("rower-1", "room-2", 9.5, (10, 30))]
+GYM_CATALOGUE = Catalogue({"treadmill-1": "room-1", "bike-1": "room-1", "rower-1": "room-2"},
+                          frozenset({"room-1", "room-2"}),
+                          frozenset(f"c{n:02d}" for n in range(1, 9)))
 
 
 def test_plausible_readings_all_pass_validation():
@@ -43,9 +48,52 @@ def test_sensors_from_catalogue_skip_strength_machines():
 
 def test_gym_sends_faults_at_about_the_chosen_rate():
     gym = Gym([SENSOR], ["c01"], fault_rate=0.2, rng=random.Random(3))
-    faults = sum(gym.next_message(NOW)[2] is not None for _ in range(2000))
+    messages = [gym.next_message(NOW + timedelta(hours=hour)) for hour in range(2000)]
+    faults = sum(message is not None and message[2] is not None for message in messages)
+    sent = sum(message is not None for message in messages)
+    assert sent >= 1999  # one use an hour at least (sessions under 45 min, rests under 5)
     assert 300 < faults < 500
-    assert gym.sent["valid"] == 2000 - faults
+    assert gym.sent["valid"] == sent - faults
+
+
+def test_each_customer_reports_a_use_within_the_first_minute_when_machines_suffice():
+    customers = ["c01", "c02", "c03"]
+    gym = Gym(SENSORS, customers, fault_rate=0, rng=random.Random(5))
+    first = [gym.next_message(NOW + timedelta(seconds=second)) for second in range(0, 62)]
+    bodies = [json.loads(message[0]) for message in first if message is not None]
+    assert sorted(body["customer_id"] for body in bodies) == customers
+
+
+def test_uses_never_overlap_for_a_customer_or_a_machine_over_three_hours():
+    gym = Gym(SENSORS, [f"c{n:02d}" for n in range(1, 9)], fault_rate=0, rng=random.Random(9))
+    readings = []
+    for second in range(0, 3 * 3600, 2):
+        now = NOW + timedelta(seconds=second)
+        message = gym.next_message(now)
+        if message is not None:
+            readings.append(parse_reading(message[0], now, GYM_CATALOGUE))
+    assert len(readings) >= 15  # three machines busy for three hours, uses of 10-60 min
+    assert {r.machine_id for r in readings} == {sensor.machine_id for sensor in SENSORS}
+    for key in ("customer_id", "machine_id"):
+        spans: dict[str, list[tuple[datetime, datetime]]] = {}
+        for reading in readings:
+            end = reading.started_at + timedelta(seconds=reading.duration_s)
+            spans.setdefault(getattr(reading, key), []).append((reading.started_at, end))
+        for uses in spans.values():
+            uses.sort()
+            pairs = zip(uses, uses[1:], strict=False)
+            assert all(earlier[1] <= later[0] for earlier, later in pairs)
+    first_start = min(r.started_at for r in readings)
+    for customer in {r.customer_id for r in readings}:
+        minutes = sum(r.minutes for r in readings if r.customer_id == customer)
+        assert minutes <= (NOW + timedelta(hours=3) - first_start).total_seconds() / 60
+
+
+def test_gym_waits_while_every_customer_is_mid_use():
+    gym = Gym([SENSOR], ["c01"], fault_rate=0, rng=random.Random(2))
+    first = next(m for s in range(62) if (m := gym.next_message(NOW + timedelta(seconds=s))))
+    assert first is not None
+    assert gym.next_message(NOW + timedelta(minutes=2)) is None
 
 
 @pytest.mark.parametrize("rate", [-0.1, 1.5])
