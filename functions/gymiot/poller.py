@@ -20,7 +20,7 @@ import time
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -171,21 +171,11 @@ class Poller:
     def _topic(self, name: str) -> str:
         return topics.topic_path(self.settings.project_id, name)
 
-    def _commit(self, customer_id: str, readings: list[MachineReading]
-                ) -> tuple[UsageCommit, Future[str]]:
-        """Count a customer's readings, then at once hand them on to their training card.
-
-        Publishing right after the commit, not after the whole batch, lets the card function
-        work while the other customers' commits are still running.
-        """
+    def _commit(self, customer_id: str, readings: list[MachineReading]) -> UsageCommit:
         result = record_usage(self.db, customer_id, readings, self.settings.timezone)
         if self.after_commit is not None:
             self.after_commit(result)
-        published = self.publisher.publish(
-            self._topic(topics.TRAINING_CARD), card_message(customer_id, readings),
-            customer_id=customer_id,
-        )
-        return result, published
+        return result
 
     def process(self, messages: Sequence[ReceivedMessage]) -> PollStats:
         """Count one pulled batch; ack what is done, nack what failed."""
@@ -209,11 +199,15 @@ class Poller:
                 logger.warning("commit failed customer_id=%s error=%s", customer_id, error)
                 failed.extend(ack_ids)
                 continue
-            result, published = job.result()
+            result = job.result()
             stats.commits += 1 if result.counted else 0
             stats.counted += len(result.counted)
             stats.duplicates += len(result.duplicates)
-            futures.append(published)
+            readings = [r for _, r in batch.valid[customer_id]]
+            futures.append(self.publisher.publish(
+                self._topic(topics.TRAINING_CARD), card_message(customer_id, readings),
+                customer_id=customer_id,
+            ))
             done.extend(ack_ids)
         by_device: dict[str, list[Fault]] = defaultdict(list)
         for ack_id, fault in batch.faults:

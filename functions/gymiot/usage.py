@@ -29,14 +29,15 @@ class UsageCommit:
     duplicates: tuple[MachineReading, ...]
 
 
-def _unique(readings: Sequence[MachineReading]) -> list[MachineReading]:
+def _split_repeats(readings: Sequence[MachineReading]
+                   ) -> tuple[list[MachineReading], list[MachineReading]]:
+    """The first reading of each event id, and the later copies in the same batch."""
     seen: set[str] = set()
-    unique = []
+    unique, repeats = [], []
     for reading in readings:
-        if reading.event_id not in seen:
-            seen.add(reading.event_id)
-            unique.append(reading)
-    return unique
+        (repeats if reading.event_id in seen else unique).append(reading)
+        seen.add(reading.event_id)
+    return unique, repeats
 
 
 def record_usage(
@@ -44,7 +45,7 @@ def record_usage(
 ) -> UsageCommit:
     """Count one customer's readings in one transaction; events already counted are skipped."""
     customer_ref = db.collection("customers").document(customer_id)
-    readings = _unique(readings)
+    readings, repeats = _split_repeats(readings)
     day_refs = {
         day: customer_ref.collection("days").document(day)
         for day in {local_day(r.started_at, tz).isoformat() for r in readings}
@@ -62,7 +63,7 @@ def record_usage(
             if snap is not None and snap.exists:
                 counted_ids.update((snap.to_dict() or {}).get("event_ids", []))
         fresh = tuple(r for r in readings if r.event_id not in counted_ids)
-        duplicates = tuple(r for r in readings if r.event_id in counted_ids)
+        duplicates = (*repeats, *(r for r in readings if r.event_id in counted_ids))
         if not fresh:
             return UsageCommit(customer_id, (), duplicates)
 

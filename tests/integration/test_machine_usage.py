@@ -130,6 +130,21 @@ def test_reading_delivered_twice_and_republished_counts_once(db, publisher, subs
     assert card["applied_event_ids"] == [reading["event_id"]]
 
 
+def test_two_copies_in_one_batch_count_once_and_one_is_a_duplicate(db, publisher, subscriber,
+                                                                   usage_topic, gym: GymFixture):
+    """C1 within one pull: the device's retry lands beside the first send."""
+    topic, subscription = usage_topic
+    customer = gym.customers[0]
+    reading = gym.reading(customer, "e-002")
+    publish(publisher, topic, reading)
+    publish(publisher, topic, reading)
+
+    stats = drain_until(make_poller(db, publisher, subscriber, subscription), expected=2)
+
+    assert (stats.pulled, stats.counted, stats.duplicates) == (2, 1, 1)
+    assert year(db, customer, 2025)["months"]["03"]["calories_kcal"] == 120
+
+
 def test_crash_between_customer_commits_loses_and_doubles_nothing(db, publisher, subscriber,
                                                                   usage_topic, gym: GymFixture):
     """A poller dying after one customer's commit: the redelivered batch completes the rest."""
