@@ -44,7 +44,9 @@ def frame(title: str, current: Session, customer_id: str | None = None) -> Itera
             for label, target, icon in links:
                 ui.button(label, icon=icon, on_click=lambda t=target: ui.navigate.to(t)) \
                     .props("flat color=white no-caps dense").classes("px-2")
-        ui.label("manager" if current.is_manager else current.uid).classes("text-sm opacity-80")
+        who = current.email or current.uid
+        ui.label(f"{who} (manager)" if current.is_manager else who) \
+            .classes("text-sm opacity-80")
         ui.button("Sign out", on_click=lambda: ui.navigate.to("/logout")) \
             .props("outline color=white no-caps dense")
     with ui.column().classes("w-full max-w-6xl mx-auto p-6 gap-4"):

@@ -90,6 +90,14 @@ class LiveHub:
     def query(self, key: str, build: Callable[[firestore.Client], firestore.Query]) -> Watch:
         return self._get(f"query:{key}", True, lambda: build(self.db))
 
+    def drop(self, key: str) -> None:
+        """Close one watch (pages that still hold it keep its last value)."""
+        with self._lock:
+            watch = self._watches.pop(key, None)
+        if watch is not None:
+            watch.close()
+            logger.info("listener closed key=%s", key)
+
     def close(self) -> None:
         with self._lock:
             for watch in self._watches.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
 from web import auth, session
@@ -31,9 +32,10 @@ def _card(title: str) -> ui.card:
 
 def register(services: Services) -> None:
     @ui.page("/")
-    def index() -> None:
+    def index() -> RedirectResponse:
+        """An HTTP redirect, so a browser (or a screenshot of `/`) lands on a page at once."""
         current = session.current()
-        ui.navigate.to(home_of(current) if current else "/login")
+        return RedirectResponse(home_of(current) if current else "/login")
 
     @ui.page("/login")
     def login() -> None:

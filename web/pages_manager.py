@@ -53,7 +53,7 @@ def register(services: Services) -> None:
         current = manager_access("rooms")
         if current is None:
             return
-        rooms_watch, customers_watch = services.rooms(), services.customers()
+        rooms_watch, customers_watch = services.rooms(), services.recent_customers()
         rooms = await rooms_watch.wait_ready()
         await run.io_bound(services.temperatures.backfill, services.db,
                            [str(room["id"]) for room in rooms], datetime.now(UTC))
@@ -78,7 +78,8 @@ def register(services: Services) -> None:
 
             @ui.refreshable
             def room_cards() -> None:
-                rows = room_rows(rooms_watch.value, customers_watch.value, datetime.now(UTC))
+                rows = room_rows(rooms_watch.value, services.recent_customers().value,
+                                 datetime.now(UTC))
                 with ui.element("div").classes("w-full grid gap-4 grid-cols-1 md:grid-cols-3"):
                     for row in rows:
                         with ui.card().classes("gap-2").props(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from google.cloud import firestore
 
 from web.live import LiveHub, Watch
-from web.rooms import TemperatureHistory
+from web.rooms import TRAINING_WINDOW, TemperatureHistory
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Services:
     hub: LiveHub
     temperatures: TemperatureHistory = field(default_factory=TemperatureHistory)
     _rooms_fed: bool = False
+    _recent_key: str | None = None
 
     def machines(self) -> Watch:
         return self.hub.query("machines", lambda db: db.collection("machines"))
@@ -36,6 +38,22 @@ class Services:
 
     def customers(self) -> Watch:
         return self.hub.query("customers", lambda db: db.collection("customers"))
+
+    def recent_customers(self, now: datetime | None = None) -> Watch:
+        """Customers who used a machine since the training window before this hour began.
+
+        A range query on `last_machine_event_at` (indexed by Firestore on its own), not the
+        whole customers collection; the pages still apply the exact window. The bound moves
+        each hour: the listener of the hour before is closed.
+        """
+        hour = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
+        since = hour - TRAINING_WINDOW
+        key = f"customers-since:{since.isoformat()}"
+        if self._recent_key is not None and self._recent_key != key:
+            self.hub.drop(f"query:{self._recent_key}")
+        self._recent_key = key
+        return self.hub.query(key, lambda db: db.collection("customers").where(
+            filter=firestore.FieldFilter("last_machine_event_at", ">=", since)))
 
     def document(self, path: str) -> Watch:
         return self.hub.document(path)

@@ -1,6 +1,6 @@
 """The signed-in user of a browser, kept server-side in NiceGUI's per-user storage.
 
-Only uid, role and customer id are stored (never the customer record or a token); every page
+Only uid, email, role and customer id are stored (never the customer record or a token); every page
 asks this module who is signed in and whether they may see what they asked for.
 """
 
@@ -25,6 +25,7 @@ class Session:
     uid: str
     role: str
     customer_id: str | None
+    email: str = ""
 
     @property
     def is_manager(self) -> bool:
@@ -44,14 +45,15 @@ def current() -> Session | None:
     if not isinstance(stored, dict) or "uid" not in stored:
         return None
     return Session(uid=stored["uid"], role=stored.get("role", "customer"),
-                   customer_id=stored.get("customer_id"))
+                   customer_id=stored.get("customer_id"), email=stored.get("email", ""))
 
 
 def start(account: Account) -> Session:
     """Remember the signed-in account for this browser."""
-    app.storage.user[KEY] = {"uid": account.uid, "role": account.role,
+    app.storage.user[KEY] = {"uid": account.uid, "email": account.email, "role": account.role,
                              "customer_id": account.customer_id}
-    return Session(uid=account.uid, role=account.role, customer_id=account.customer_id)
+    return Session(uid=account.uid, role=account.role, customer_id=account.customer_id,
+                   email=account.email)
 
 
 def end() -> None:

@@ -39,6 +39,7 @@ async def test_sign_in_opens_today_when_password_is_right(user: User, db: firest
 
     await _eventually_see(user, "No workout yet today.")
     await user.should_see("Today,")
+    await user.should_see(customer["email"])  # the header names who is signed in
 
 
 async def test_sign_in_is_refused_when_password_is_wrong(user: User, db: firestore.Client
@@ -54,6 +55,23 @@ async def test_pages_send_to_sign_in_when_nobody_signed_in(user: User) -> None:
     await user.open("/customers/c01/progress")
 
     await user.should_see("Sign in to see your training")
+
+
+async def test_root_redirects_to_sign_in_when_nobody_signed_in(user: User) -> None:
+    await user.open("/")
+
+    await user.should_see("Sign in to see your training")
+
+
+async def test_root_redirects_to_today_when_customer_signed_in(user: User, db: firestore.Client
+                                                               ) -> None:
+    customer = make_customer(db)
+    await sign_in(user, customer["email"])
+    await _eventually_see(user, "No workout yet today.")
+
+    await user.open("/")
+
+    await _eventually_see(user, "No workout yet today.")
 
 
 async def test_progress_numbers_equal_rollups_when_customer_has_two_years(
@@ -203,6 +221,7 @@ async def test_manager_sees_room_and_who_trains_there_when_signed_in(
 
     await _eventually_see(user, f"Room {room_id}")
     await user.should_see(f"Training here: Tester {trainee['id']}")
+    await user.should_see(f"{manager['email']} (manager)")
 
 
 async def test_bills_show_amounts_and_status_when_customer_has_bills(
