@@ -21,7 +21,7 @@ def _run_product(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        suite.up()
+        suite.up(telegram=True)
         subprocess.run([sys.executable, "-m", "emulators.seed"], check=True,
                        env={**os.environ, **suite.client_environment()}, cwd=suite.ROOT)
         for extra in suite.product_services(args.customers):

@@ -202,11 +202,26 @@ def _firebase_command(data_dir: Path, persist: bool) -> list[str]:
     return command
 
 
-def services(persist: bool = True) -> list[Service]:
-    """The suite's services in start order (stopped in reverse)."""
+def telegram_stand_in_environment() -> dict[str, str]:
+    """Bot settings that send through the local Telegram stand-in, unless a real token is set."""
+    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+        return {}
+    return {"TELEGRAM_BOT_TOKEN": LOCAL_BOT_TOKEN, "TELEGRAM_API_BASE": f"http://{TELEGRAM}"}
+
+
+def services(persist: bool = True, telegram: bool = False) -> list[Service]:
+    """The suite's services in start order (stopped in reverse).
+
+    With `telegram`, the functions send outbox messages to the Telegram stand-in (as `run`
+    does); without, they stay in the outbox, where the tests deliver them to stand-ins of their
+    own.
+    """
     state = state_dir()
     clients = client_environment()
     python = sys.executable
+    firebase_env = {**emulator_environment(state), "FUNCTIONS_EMULATOR_PARALLEL": "4"}
+    if telegram:
+        firebase_env.update(telegram_stand_in_environment())
     return [
         Service(
             "maildev",
@@ -224,7 +239,7 @@ def services(persist: bool = True) -> list[Service]:
             # port picked at random; bursts of Pub/Sub pushes then race for ports and invocations
             # fail (and the emulator acks the message anyway). A few parallel invocations keep
             # workers reused. Deployed, Cloud Functions scales instances instead.
-            env={**emulator_environment(state), "FUNCTIONS_EMULATOR_PARALLEL": "4"},
+            env=firebase_env,
             stop_signal=signal.SIGINT,
             start_timeout_s=120.0,
         ),
@@ -262,9 +277,9 @@ def provision() -> None:
     provision_project(PROJECT_ID, f"http://{SCHEDULER}", f"http://{WORKFLOWS}")
 
 
-def up(persist: bool = True) -> None:
+def up(persist: bool = True, telegram: bool = False) -> None:
     """Start every service that is not running yet, then provision."""
-    for service in services(persist):
+    for service in services(persist, telegram):
         service.start()
     provision()
     logger.info(
@@ -328,14 +343,14 @@ def bot_services() -> list[Service]:
 
     With a real token, run ``python -m bot`` yourself (it then talks to api.telegram.org).
     """
-    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+    stand_in = telegram_stand_in_environment()
+    if not stand_in:
         return []
     return [
         Service(
             "bot",
             [sys.executable, "-m", "bot"],
             ready=bot_polling,
-            env={**client_environment(), "TELEGRAM_BOT_TOKEN": LOCAL_BOT_TOKEN,
-                 "TELEGRAM_API_BASE": f"http://{TELEGRAM}"},
+            env={**client_environment(), **stand_in},
         ),
     ]
