@@ -81,6 +81,20 @@ class LogWatch:
     def invocations(self) -> Counter[str]:
         return Counter(match["name"] for match in INVOCATION.finditer(self.text()))
 
+    def settled_invocations(self, quiet_s: float = 2.0, timeout_s: float = 30.0
+                            ) -> Counter[str]:
+        """Invocations once the log has stopped growing for `quiet_s`: the emulator logs an
+        invocation after the function's own write, so the last few land late."""
+        counts = self.invocations()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            time.sleep(quiet_s)
+            latest = self.invocations()
+            if latest == counts:
+                break
+            counts = latest
+        return counts
+
     def polls(self, subscription: str) -> list[dict[str, int]]:
         return [
             {k: int(v) for k, v in match.groupdict().items() if k != "sub"}

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 import random
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from google.cloud import firestore
+from tqdm import tqdm
+
+logger = logging.getLogger(__name__)
 
 ROOM_KCAL_PER_MIN = {"treadmill": 11.0, "bike": 8.0, "rower": 9.5, "elliptical": 9.0}
 
@@ -45,6 +50,19 @@ class Workload:
                 "steps": steps, "reminded_steps": [0, 1, 2, 3], "applied_event_ids": []})
         writer.close()
         return cls(run_id, ids, machines, room_id)
+
+    def delete(self, db: firestore.Client) -> None:
+        """Remove everything of this run (customers with their rollups, cards, catalogue), so
+        benchmarks leave the local data as they found it."""
+        refs = [db.collection("rooms").document(self.room_id),
+                *(db.collection("machines").document(m) for m in self.machines)]
+        for customer_id in self.customers:
+            refs += [db.collection("customers").document(customer_id),
+                     db.collection("training_cards").document(customer_id)]
+        for ref in tqdm(refs, desc="removing benchmark data", unit="doc", file=sys.stderr):
+            db.recursive_delete(ref)  # closes the bulk writer it is given: one each
+        logger.info("benchmark data removed run_id=%s documents=%d (and their subcollections)",
+                    self.run_id, len(refs))
 
     def readings(self, count: int, seed: int = 1, now: datetime | None = None
                  ) -> list[dict[str, object]]:
