@@ -54,7 +54,7 @@ seed: setup
 	$(PY) -m emulators.seed
 
 sim: setup
-	$(PY) -m device_sim machines --customers 5 --rate 2 --duration 60 --fault-rate 0.1
+	$(PY) -m device_sim machines --customers 5 --rate 2 --duration 120 --fault-rate 0.1 --pace 30
 
 test: setup lint
 	$(PY) -m pytest

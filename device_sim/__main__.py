@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from device_sim import rooms
 from device_sim.machines import Gym, sensors_from_catalogue
+from emulators.suite import client_environment
 
 logger = logging.getLogger("device_sim")
 
@@ -33,13 +34,13 @@ def run_machines(args: argparse.Namespace) -> int:
     customers = sorted(snap.id for snap in db.collection("customers").select([]).stream())
     customers = customers[: args.customers]
     gym = Gym(sensors_from_catalogue(machines), customers, args.fault_rate,
-              random.Random(args.seed))
+              random.Random(args.seed), pace=args.pace)
     publisher = pubsub_v1.PublisherClient()
     topic = publisher.topic_path(_project(), MACHINE_USAGE)
     ticks = int(args.rate * args.duration) if args.duration else None
-    logger.info("simulating customers=%d machines=%d rate<=%.2f/s duration=%ss fault_rate=%.2f",
-                len(customers), len(gym.sensors), args.rate, args.duration or "∞",
-                args.fault_rate)
+    logger.info("simulating customers=%d machines=%d rate<=%.2f/s duration=%ss fault_rate=%.2f "
+                "pace=%g", len(customers), len(gym.sensors), args.rate, args.duration or "∞",
+                args.fault_rate, args.pace)
     interval = 1.0 / args.rate
     started = time.monotonic()
     futures = []
@@ -82,16 +83,20 @@ def main(argv: list[str] | None = None) -> int:
                           help="seconds to run (0: until Ctrl-C)")
     machines.add_argument("--fault-rate", type=float, default=0.05,
                           help="share of faulty readings, 0 to 1")
+    machines.add_argument("--pace", type=float, default=1.0,
+                          help="uses and rests this many times shorter (1: real time)")
     machines.add_argument("--seed", type=int, default=None, help="random seed (repeatable runs)")
     rooms.add_arguments(kinds.add_parser("rooms", help="room thermometers"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    for name, value in client_environment().items():  # the simulators feed the local suite
+        os.environ.setdefault(name, value)
     if args.kind == "rooms":
         if args.interval <= 0 or args.day_s <= 0:
             parser.error("--interval and --day-s must be above 0")
         return rooms.run_rooms(args)
-    if args.rate <= 0:
-        parser.error("--rate must be above 0")
+    if args.rate <= 0 or args.pace < 1:
+        parser.error("--rate must be above 0 and --pace at least 1")
     return run_machines(args)
 
 

@@ -7,6 +7,10 @@ readings; at a chosen rate it produces a faulty one instead, of the kinds real s
 The gym keeps its customers plausible: each trains on one machine at a time and rests a few
 minutes between machines, and a machine has one user at a time, so a customer's minutes never
 exceed the time that has passed. A reading is sent when its use ends.
+
+`pace` shortens every use and rest by that factor (a demo of a few minutes shows what an evening
+shows); readings stay plausible, since calories follow the shortened time. Faults are spread
+evenly at the chosen share, so a rate of 0.1 sends one within every ten readings.
 """
 
 from __future__ import annotations
@@ -113,12 +117,16 @@ class Gym:
     fault_rate: float
     rng: random.Random
     rest_s: tuple[int, int] = REST_S
+    pace: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.sensors or not self.customers:
             raise ValueError("the gym needs at least one cardio machine and one customer")
         if not 0 <= self.fault_rate <= 1:
             raise ValueError(f"fault rate must be within 0 and 1, got {self.fault_rate}")
+        if self.pace < 1:
+            raise ValueError(f"pace must be 1 or more, got {self.pace}")
+        self._fault_credit = self.rng.random()  # faults fall where the credit passes 1
         self.sent: Counter[str] = Counter()
         self.uses: dict[str, Use] = {}  # each customer's current or next use
 
@@ -132,10 +140,12 @@ class Gym:
         use = min(self.uses.values(), key=lambda u: u.ends_at)
         if use.ends_at > now:
             return None
-        rest = timedelta(seconds=self.rng.randint(*self.rest_s))
+        rest = timedelta(seconds=self.rng.randint(*self.rest_s) / self.pace)
         self.uses[use.customer_id] = self._next_use(use.customer_id, use.ends_at + rest)
         attributes = {"machine_id": use.sensor.machine_id}
-        if self.rng.random() < self.fault_rate:
+        self._fault_credit += self.fault_rate
+        if self._fault_credit >= 1:
+            self._fault_credit -= 1
             kind = self.rng.choice(FAULT_KINDS)
             self.sent[f"fault:{kind}"] += 1
             body = use.sensor.faulty_body(use.customer_id, use.ends_at, self.rng, kind,
@@ -144,6 +154,9 @@ class Gym:
         self.sent["valid"] += 1
         reading = use.sensor.reading(use.customer_id, use.ends_at, self.rng, use.seconds)
         return json.dumps(reading).encode(), attributes, None
+
+    def _use_seconds(self, sensor: MachineSensor) -> int:
+        return max(5, round(sensor.use_seconds(self.rng) / self.pace))
 
     def _free(self, customer_id: str, sensor: MachineSensor, start: datetime, seconds: int
               ) -> bool:
@@ -158,8 +171,8 @@ class Gym:
     def _first_use(self, customer_id: str, now: datetime) -> Use:
         """The use a customer is in when the simulation starts: it ends within a minute."""
         for sensor in self.rng.sample(self.sensors, len(self.sensors)):
-            seconds = sensor.use_seconds(self.rng)
-            start = now - timedelta(seconds=seconds - self.rng.randint(0, 60))
+            seconds = self._use_seconds(sensor)
+            start = now - timedelta(seconds=seconds - self.rng.randint(0, min(60, seconds)))
             if self._free(customer_id, sensor, start, seconds):
                 return Use(customer_id, sensor, start, seconds)
         return self._next_use(customer_id, now)  # more customers than machines: some wait
@@ -168,7 +181,7 @@ class Gym:
         """The customer's next machine: one that is free then, or the first to become free."""
         while True:
             for sensor in self.rng.sample(self.sensors, len(self.sensors)):
-                seconds = sensor.use_seconds(self.rng)
+                seconds = self._use_seconds(sensor)
                 if self._free(customer_id, sensor, start, seconds):
                     return Use(customer_id, sensor, start, seconds)
             start = min(other.ends_at for other in self.uses.values()

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 
+from emulators import suite
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "functions"))
 
 from gymiot.readings import MachineReading  # noqa: E402
@@ -153,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", default="demo-gymiot")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    for name, value in suite.client_environment().items():  # seed data is for the local suite
+        os.environ.setdefault(name, value)
     db = firestore.Client(project=args.project, credentials=AnonymousCredentials())
     seed(db, datetime.now(TIMEZONE).date(), force=args.force)
     if os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):

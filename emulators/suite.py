@@ -307,7 +307,7 @@ def product_services(customers: int) -> list[Service]:
         Service(
             "device-sim-machines",
             [python, "-m", "device_sim", "machines", "--customers", str(customers),
-             "--rate", "0.5", "--duration", "0", "--fault-rate", "0.05"],
+             "--rate", "0.5", "--duration", "0", "--fault-rate", "0.1", "--pace", "30"],
             ready=lambda: True,
             shared=False,
             env=clients,

@@ -52,8 +52,30 @@ def test_gym_sends_faults_at_about_the_chosen_rate():
     faults = sum(message is not None and message[2] is not None for message in messages)
     sent = sum(message is not None for message in messages)
     assert sent >= 1999  # one use an hour at least (sessions under 45 min, rests under 5)
-    assert 300 < faults < 500
+    assert abs(faults - 0.2 * sent) <= 1
     assert gym.sent["valid"] == sent - faults
+
+
+def test_faults_are_spread_one_in_every_ten_readings_when_rate_is_a_tenth():
+    gym = Gym([SENSOR], ["c01"], fault_rate=0.1, rng=random.Random(4))
+    messages = [m for hour in range(200) if (m := gym.next_message(NOW + timedelta(hours=hour)))]
+    kinds = [message[2] for message in messages]
+    assert all(sum(k is not None for k in kinds[i:i + 10]) == 1
+               for i in range(0, len(kinds) - 9))
+
+
+def test_pace_shortens_uses_and_rests_and_readings_stay_valid():
+    gym = Gym(SENSORS, ["c01", "c02"], fault_rate=0, rng=random.Random(6), pace=30)
+    readings = []
+    for second in range(0, 600):
+        now = NOW + timedelta(seconds=second)
+        if (message := gym.next_message(now)) is not None:
+            readings.append(parse_reading(message[0], now, GYM_CATALOGUE))
+    assert all(5 <= r.duration_s <= 60 * 60 / 30 + 2 for r in readings)  # uses of 10-60 min
+    assert len(readings) >= 2 * 600 / (60 * 60 / 30 + 10)  # back to back, rests of 2-10 s
+    for customer in ("c01", "c02"):
+        minutes = sum(r.minutes for r in readings if r.customer_id == customer)
+        assert minutes <= (600 + 122) / 60  # the ten minutes that passed, plus the first use
 
 
 def test_each_customer_reports_a_use_within_the_first_minute_when_machines_suffice():
@@ -94,6 +116,11 @@ def test_gym_waits_while_every_customer_is_mid_use():
     first = next(m for s in range(62) if (m := gym.next_message(NOW + timedelta(seconds=s))))
     assert first is not None
     assert gym.next_message(NOW + timedelta(minutes=2)) is None
+
+
+def test_gym_refuses_a_pace_below_one():
+    with pytest.raises(ValueError, match="pace"):
+        Gym([SENSOR], ["c01"], fault_rate=0, rng=random.Random(), pace=0.5)
 
 
 @pytest.mark.parametrize("rate", [-0.1, 1.5])
