@@ -44,6 +44,10 @@ class MachineReading(BaseModel):
     def minutes(self) -> float:
         return self.duration_s / 60
 
+    @property
+    def ended_at(self) -> datetime:
+        return self.started_at + timedelta(seconds=self.duration_s)
+
 
 @dataclass(frozen=True)
 class Catalogue:

@@ -80,16 +80,17 @@ def record_usage(
                 {**as_increments(figures), "year": year, "customer_id": customer_id},
                 merge=True,
             )
-        latest = max(fresh, key=lambda r: r.started_at)
+        # Presence in a room counts from the end of the customer's latest use.
+        latest = max(fresh, key=lambda r: r.ended_at)
         customer = snapshots.get(customer_ref.path)
         last_seen = (customer.to_dict() or {}).get("last_machine_event_at") if customer else None
-        if last_seen is None or latest.started_at > last_seen:
+        if last_seen is None or latest.ended_at > last_seen:
             transaction.set(
                 customer_ref,
                 {
                     "current_room_id": latest.room_id,
                     "last_machine_id": latest.machine_id,
-                    "last_machine_event_at": latest.started_at,
+                    "last_machine_event_at": latest.ended_at,
                 },
                 merge=True,
             )

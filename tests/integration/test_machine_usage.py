@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from google.cloud import firestore, pubsub_v1
@@ -115,6 +116,7 @@ def test_reading_delivered_twice_and_republished_counts_once(db, publisher, subs
     publish(publisher, topic, reading)
     stats = drain_until(poller, expected=1)
     assert (stats.counted, stats.duplicates) == (0, 1)
+    assert poller.drain().pulled == 0  # every delivery was acknowledged
 
     figures = year(db, customer, 2025)
     assert figures["calories_kcal"] == 120
@@ -123,6 +125,8 @@ def test_reading_delivered_twice_and_republished_counts_once(db, publisher, subs
     assert figures["months"]["03"]["duration_s"] == 900
     day = db.document(f"customers/{customer}/days/2025-03-01").get().to_dict()
     assert day["event_ids"] == [reading["event_id"]]
+    profile = db.document(f"customers/{customer}").get().to_dict()
+    assert profile["last_machine_event_at"] == datetime(2025, 3, 1, 10, 15, tzinfo=UTC)  # the end
     eventually(lambda: card_left(db, customer) == gym.kcal_target - 120, 60, "card lowered")
     time.sleep(3)  # all three training-card messages have had time to land
     card = db.document(f"training_cards/{customer}").get().to_dict()
