@@ -65,9 +65,12 @@ def record_faults(db: firestore.Client, device_id: str, faults: Sequence[Mapping
 
             if not isinstance(error, AlreadyExists):
                 raise
-    db.collection("devices").document(device_id).set(
-        {"last_fault_at": datetime.now(UTC), "fault_count": firestore.Increment(new)}, merge=True
-    )
+    summary: dict[str, Any] = {"last_fault_at": datetime.now(UTC),
+                               "fault_count": firestore.Increment(new)}
+    rooms = [f["room_id"] for f in faults if f.get("room_id") not in (None, "", "unknown")]
+    if rooms:  # thermometers are in no catalogue: the manager's device list shows this room
+        summary["room_id"] = rooms[-1]
+    db.collection("devices").document(device_id).set(summary, merge=True)
     logger.info("device faults recorded device_id=%s new=%d", device_id, new)
     return new
 

@@ -174,11 +174,16 @@ def test_air_conditioner_switches_off_at_the_off_threshold_without_flapping_betw
     assert room.doc()["ac_changed_at"] == off_at
 
 
-@pytest.mark.parametrize("temperature_c", [-300, 1000])
+@pytest.mark.parametrize(("before_c", "temperature_c", "ac_on"), [
+    (29.0, -300, True),   # would switch the air conditioner off if it counted
+    (27.5, 1000, False),  # would switch it on
+])
 def test_impossible_temperature_is_a_device_fault_and_leaves_the_room_when_read(
-        room: Room, temperature_c: float):
+        room: Room, before_c: float, temperature_c: float, ac_on: bool):
     """C4: -300 / 1000 °C are recorded with the reason, emailed, and switch nothing."""
-    applied = room.read_and_wait(27.5)
+    applied = room.read_and_wait(before_c)
+    eventually(lambda: room.doc()["ac_on"] is ac_on, 60, f"air conditioner on={ac_on}")
+    state = room.doc()
     room.read(temperature_c)
     device_id = f"thermometer-{room.room_id}"
 
@@ -193,11 +198,14 @@ def test_impossible_temperature_is_a_device_fault_and_leaves_the_room_when_read(
     assert fault["reason"] == reason
     assert fault["room_id"] == room.room_id
     assert f"temperature_c={temperature_c}" in fault["reading"]
+    device = eventually(lambda: room.db.collection("devices").document(device_id).get()
+                        .to_dict(), 30, "device summary")
+    assert (device["fault_count"], device["room_id"]) == (1, room.room_id)
     email = eventually(lambda: mails(device_id), 60, "fault email")[0]
     assert reason in email["text"]
     time.sleep(SETTLE_S)
-    assert room.doc()["ac_on"] is False
-    assert "ac_changed_at" not in room.doc()
+    assert room.doc()["ac_on"] is ac_on
+    assert room.doc().get("ac_changed_at") == state.get("ac_changed_at")
     assert room.applied_at() == applied
     assert room.history_count() == 1
 
