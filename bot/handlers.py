@@ -11,7 +11,7 @@ from typing import Any
 from telegram import LabeledPrice, Update
 from telegram.ext import ContextTypes
 
-from bot.training import card_text, load_card, record_reps, reps_reply, split_message
+from bot.training import as_messages, card_text, load_card, record_reps, reps_reply
 from bot.workflow import start_process_payment
 from gymiot import clients, money, payments
 from gymiot.config import settings
@@ -74,8 +74,8 @@ async def card_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await update.effective_message.reply_text("You have no training card yet; ask at the "
                                                   "front desk.")
         return
-    for chunk in split_message(card_text(card)):
-        await update.effective_message.reply_text(chunk)
+    for chunk in as_messages(card_text(card)):
+        await update.effective_message.reply_text(chunk, parse_mode="HTML")
 
 
 async def reps_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -93,8 +93,8 @@ async def reps_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     except InvalidCardChange as exc:
         await message.reply_text(f"Not logged: {exc}.")
         return
-    for chunk in split_message(reps_reply(result, exercise, reps)):
-        await message.reply_text(chunk)
+    for chunk in as_messages(reps_reply(result, exercise, reps)):
+        await message.reply_text(chunk, parse_mode="HTML")
 
 
 async def pay_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

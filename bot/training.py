@@ -9,6 +9,7 @@ from typing import Any
 from google.cloud import firestore
 
 from gymiot.errors import InvalidCardChange
+from gymiot.telegram_api import as_html, split_html
 from gymiot.training_card import (
     CardUpdate,
     log_reps,
@@ -19,8 +20,6 @@ from gymiot.training_card import (
 )
 
 logger = logging.getLogger(__name__)
-
-MAX_MESSAGE = 4096
 
 
 def card_text(card: dict[str, Any]) -> str:
@@ -33,25 +32,10 @@ def card_text(card: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split at line ends into messages of at most `limit` characters (long lines are cut)."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            candidate = line
-        current = candidate
-    if current:
-        chunks.append(current)
-    return chunks
+def as_messages(text: str) -> list[str]:
+    """Plain text as Telegram HTML messages: escaped, split at 4096 UTF-16 units (an emoji
+    counts two) on line ends, by the same splitter the functions' notifier uses."""
+    return split_html(as_html(text))
 
 
 def load_card(db: firestore.Client, customer_id: str) -> dict[str, Any] | None:

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 
-from bot.training import card_text, split_message
+from bot.training import as_messages, card_text
+from gymiot.telegram_api import utf16_len
 from gymiot.training_card import new_card
 
 
-def test_split_message_keeps_every_line_when_text_is_longer_than_telegram_allows():
-    lines = [f"• step {n}: {'x' * 50}" for n in range(110)]
+def test_long_card_text_arrives_in_parts_within_telegrams_limit_with_nothing_lost():
+    """C13 on the bot's own path: emoji count two UTF-16 units, markup-like text is escaped."""
+    lines = [f"➡️ step {n} <squat> & {'x' * 50}" for n in range(110)]
     text = "\n".join(lines)
     assert len(text) > 6000
-    chunks = split_message(text)
-    assert all(len(chunk) <= 4096 for chunk in chunks)
-    assert len(chunks) == 2
-    assert "\n".join(chunks) == text
+    parts = as_messages(text)
+    assert sum(utf16_len(part) for part in parts) > 2 * 4096  # escaped: &lt; &gt; &amp;
+    assert len(parts) == 3
+    assert all(utf16_len(part) <= 4096 for part in parts)
+    assert html.unescape("\n".join(parts)) == text
 
 
-def test_split_message_cuts_a_single_line_when_it_alone_is_too_long():
-    chunks = split_message("a" * 5000)
-    assert [len(chunk) for chunk in chunks] == [4096, 904]
+def test_single_line_longer_than_a_message_is_cut_between_characters():
+    parts = as_messages("a" * 5000)
+    assert [len(part) for part in parts] == [4096, 904]
 
 
 def test_card_text_marks_the_next_step_when_the_card_is_new():
