@@ -9,6 +9,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -27,9 +28,17 @@ STRING_FIELDS = {
 #: Currencies the stand-in takes and their smallest total, as Telegram's currencies.json.
 MIN_AMOUNTS = {"EUR": 100, "USD": 100, "GBP": 100, "CHF": 100, "JPY": 150, "SEK": 1000,
                "PLN": 400, "CZK": 2300, "HUF": 36000, "KRW": 1300}
+#: Currencies without a minor unit (Telegram's currencies.json "exp": 0); the rest have two.
+NO_MINOR_UNIT = {"JPY", "KRW"}
 CHECKOUT_TIMEOUT_S = 10.0
 
 Method = Callable[[BotState, dict[str, Any]], Awaitable[Any]]
+
+
+def _money(minor: int, currency: str) -> str:
+    """An amount in minor units as the Telegram app shows it: 49.90 EUR, 5000 JPY."""
+    digits = 0 if currency in NO_MINOR_UNIT else 2
+    return f"{Decimal(minor).scaleb(-digits):.{digits}f} {currency}"
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
@@ -100,7 +109,7 @@ async def send_invoice(state: BotState, params: dict[str, Any]) -> Any:
                "start_parameter": params.get("start_parameter", ""),
                "currency": params["currency"], "total_amount": total}
     chat.last_invoice = {**params, "total_amount": total}
-    state.log(chat, "out", "invoice", f"{params['title']}: {total} {params['currency']}",
+    state.log(chat, "out", "invoice", f"{params['title']}: {_money(total, params['currency'])}",
               params=params)
     return state.new_message(chat, BOT_USER, invoice=invoice)
 
@@ -211,8 +220,10 @@ async def customer_payment(request: web.Request) -> web.Response:
                "telegram_payment_charge_id": body.get("charge_id") or f"tg-{uuid.uuid4().hex}",
                "provider_payment_charge_id": f"provider-{uuid.uuid4().hex[:12]}"}
     message = state.new_message(chat, chat.as_user(), successful_payment=payment)
-    state.log(chat, "in", "payment", f"paid {total} {invoice['currency']} "
-                                     f"(tip {tip}), charge {payment['telegram_payment_charge_id']}")
+    currency = invoice["currency"]
+    state.log(chat, "in", "payment",
+              f"paid {_money(total, currency)} (tip {_money(tip, currency)}), "
+              f"charge {payment['telegram_payment_charge_id']}")
     update = await state.push({"message": message})
     result["update"] = update
     return web.json_response(result)

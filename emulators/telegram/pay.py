@@ -26,6 +26,7 @@ from emulators import suite
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions"))
 
 from gymiot.linking import issue_link_code  # noqa: E402
+from gymiot.money import format_amount  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -110,8 +111,9 @@ def pay_bill(db: firestore.Client, stand_in: StandIn, customer_id: str, tip_mino
         logger.info("checkout refused: %s", outcome.get("error_message"))
         return 1
     charge_id = outcome["update"]["message"]["successful_payment"]["telegram_payment_charge_id"]
-    logger.info("paid %s (checkout answered in %.3f s), charge %s", outcome["total_amount"],
-                outcome["seconds"], charge_id)
+    currency = outcome["update"]["message"]["successful_payment"]["currency"]
+    logger.info("paid %s (checkout answered in %.3f s), charge %s",
+                format_amount(outcome["total_amount"], currency), outcome["seconds"], charge_id)
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         payment = db.collection("payments").document(charge_id).get().to_dict() or {}
