@@ -9,6 +9,7 @@ from typing import Any
 from google.cloud import firestore
 from nicegui import run, ui
 
+from gymiot.config import settings
 from web.billing import money, payment_rows, tips_total
 from web.layout import frame, manager_access, stat
 from web.rooms import room_rows, save_thresholds, training_text
@@ -20,7 +21,8 @@ RECENT_FAULTS = 50
 
 
 def _when(value: Any) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") \
+    """A moment in the gym's time zone (2026-12-04 06:54 CET), or a dash."""
+    return value.astimezone(settings().timezone).strftime("%Y-%m-%d %H:%M %Z") \
         if isinstance(value, datetime) else "—"
 
 
@@ -79,7 +81,7 @@ def register(services: Services) -> None:
             @ui.refreshable
             def room_cards() -> None:
                 rows = room_rows(rooms_watch.value, services.recent_customers().value,
-                                 datetime.now(UTC))
+                                 datetime.now(UTC), settings().timezone)
                 with ui.element("div").classes("w-full grid gap-4 grid-cols-1 md:grid-cols-3"):
                     for row in rows:
                         with ui.card().classes("gap-2").props(
@@ -142,7 +144,7 @@ def register(services: Services) -> None:
                                                 .get("last_fault_at"))}
                            for m in services.machines().value]
                 known = {d["id"] for d in devices}
-                devices += [{"id": d["id"], "name": d["id"], "room": "", "faults":
+                devices += [{"id": d["id"], "name": d["id"], "room": d.get("room_id", ""), "faults":
                              d.get("fault_count", 0), "last_fault": _when(d.get("last_fault_at"))}
                             for d in devices_watch.value if d["id"] not in known]
                 _table([("name", "Device"), ("id", "Id"), ("room", "Room"),

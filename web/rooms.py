@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from google.cloud import firestore
@@ -122,7 +122,8 @@ def training_text(names: list[str], shown: int = 6) -> str:
 
 
 def room_rows(rooms: Iterable[Mapping[str, Any]], customers: Iterable[Mapping[str, Any]],
-              now: datetime) -> list[dict[str, Any]]:
+              now: datetime, tz: tzinfo = UTC) -> list[dict[str, Any]]:
+    """One card per room; times in the gym's time zone `tz`."""
     customers = list(customers)
     rows = []
     for room in sorted(rooms, key=lambda r: str(r.get("id"))):
@@ -132,7 +133,7 @@ def room_rows(rooms: Iterable[Mapping[str, Any]], customers: Iterable[Mapping[st
             "id": str(room["id"]), "name": str(room.get("name") or room["id"]),
             "temperature": f"{temperature:.1f} °C" if isinstance(temperature, int | float)
             else "—",
-            "measured_at": measured_at.astimezone(UTC).strftime("%H:%M:%S UTC")
+            "measured_at": measured_at.astimezone(tz).strftime("%H:%M:%S %Z")
             if isinstance(measured_at, datetime) else "—",
             "ac_on": bool(room.get("ac_on")),
             "on_at_c": room.get("ac_on_at_c"), "off_at_c": room.get("ac_off_at_c"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -142,6 +143,15 @@ def test_room_rows_list_only_customers_seen_in_room_within_45_minutes() -> None:
 
     assert rows[0]["training"] == ["Ann"]
     assert rows[0]["fault"] is True
+
+
+def test_room_rows_show_when_measured_in_the_gyms_time_zone() -> None:
+    measured = datetime(2026, 7, 1, 16, 5, 9, tzinfo=UTC)
+    room = {"id": "room-1", "temperature_c": 26.04, "measured_at": measured}
+
+    rows = room_rows([room], [], measured, ZoneInfo("Europe/Rome"))
+
+    assert (rows[0]["measured_at"], rows[0]["temperature"]) == ("18:05:09 CEST", "26.0 °C")
 
 
 def test_training_text_shortens_long_lists() -> None:
