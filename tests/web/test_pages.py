@@ -143,8 +143,8 @@ async def test_today_numbers_equal_day_rollup_when_customer_trained_today(
     await user.should_see("Daily goal: 50%")
 
 
-async def test_reps_entry_lowers_reps_left_when_number_is_valid(
-        user: User, db: firestore.Client) -> None:
+async def _open_squat_card(user: User, db: firestore.Client) -> dict[str, str]:
+    """A new customer whose card has one exercise (20 squats), signed in on the card page."""
     customer = make_customer(db)
     db.document(f"training_cards/{customer['id']}").set({
         "customer_id": customer["id"], "cycle": 1, "cycle_started_at": datetime.now(UTC),
@@ -153,6 +153,12 @@ async def test_reps_entry_lowers_reps_left_when_number_is_valid(
     await sign_in(user, customer["email"])
     await _eventually_see(user, "Today,")
     await user.open(f"/customers/{customer['id']}/card")
+    return customer
+
+
+async def test_reps_entry_lowers_reps_left_when_number_is_valid(
+        user: User, db: firestore.Client) -> None:
+    customer = await _open_squat_card(user, db)
     await user.should_see("20 reps left of 20")
 
     user.find("reps-squat").type("12")
@@ -165,14 +171,7 @@ async def test_reps_entry_lowers_reps_left_when_number_is_valid(
 
 async def test_reps_entry_is_refused_when_number_is_not_whole(
         user: User, db: firestore.Client) -> None:
-    customer = make_customer(db)
-    db.document(f"training_cards/{customer['id']}").set({
-        "customer_id": customer["id"], "cycle": 1, "cycle_started_at": datetime.now(UTC),
-        "steps": [{"exercise": "squat", "reps_target": 20, "reps_left": 20}],
-        "reminded_steps": [], "applied_event_ids": []})
-    await sign_in(user, customer["email"])
-    await _eventually_see(user, "Today,")
-    await user.open(f"/customers/{customer['id']}/card")
+    customer = await _open_squat_card(user, db)
 
     user.find("reps-squat").type("2.5")
     user.find("add-squat").click()
