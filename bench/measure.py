@@ -20,6 +20,7 @@ POLL_LINE = re.compile(
     r"commits=(?P<commits>\d+) pull_calls=(?P<pull_calls>\d+)"
 )
 INVOCATION = re.compile(r'Beginning execution of "[\w-]+?-(?P<name>\w+)"')
+FINISHED = re.compile(r'Finished "[\w-]+?-(?P<name>\w+)" in (?P<ms>[\d.]+)ms')
 
 
 def day_keys(readings: Iterable[dict[str, object]]) -> set[tuple[str, str]]:
@@ -94,6 +95,10 @@ class LogWatch:
                 break
             counts = latest
         return counts
+
+    def durations_ms(self, name: str) -> list[float]:
+        """How long each finished invocation of function `name` ran, as the emulator timed it."""
+        return [float(m["ms"]) for m in FINISHED.finditer(self.text()) if m["name"] == name]
 
     def polls(self, subscription: str) -> list[dict[str, int]]:
         return [

@@ -54,6 +54,8 @@ class Result:
     invocations_per_1000: float | None = None
     peak_worker_mib: float | None = None
     seconds_to_totals: float | None = None
+    card_ms_mean: float | None = None
+    card_floor_s: float | None = None
 
 
 class Bench:
@@ -135,6 +137,12 @@ class Bench:
             to_totals, seconds = self.wait_done(readings, started, max(600, events / 20))
         polls = eventually_logged(watch, name)
         invocations = watch.settled_invocations()
+        card_ms = watch.durations_ms("update_training_card")
+        # The functions emulator runs at most FUNCTIONS_EMULATOR_PARALLEL invocations at once.
+        floor_s = sum(card_ms) / 1000 / suite.FUNCTIONS_PARALLEL
+        logger.info("cards: invocations=%d mean=%.1f ms; %d at a time need >= %.1f s; they "
+                    "ended %.1f s after the totals", len(card_ms), statistics.fmean(card_ms),
+                    suite.FUNCTIONS_PARALLEL, floor_s, seconds - to_totals)
         commits = sum(p["commits"] for p in polls) + invocations["update_training_card"]
         per_1000 = 1000 / events
         return Result(
@@ -143,6 +151,7 @@ class Bench:
             pull_calls_per_1000=sum(p["pull_calls"] for p in polls) * per_1000,
             invocations_per_1000=sum(invocations.values()) * per_1000,
             peak_worker_mib=memory.peak_mib, seconds_to_totals=to_totals,
+            card_ms_mean=statistics.fmean(card_ms), card_floor_s=floor_s,
         )
 
     def warm_up(self, events: int = 2000) -> None:
@@ -252,7 +261,8 @@ def profile_poll(bench: Bench, events: int, top: int = 25) -> None:
 
 def table(results: list[Result]) -> str:
     header = (f"{'scenario':<38} {'events':>7} {'seconds':>8} {'events/s':>9} {'commits/1k':>10}"
-              f" {'pulls/1k':>8} {'invoc/1k':>8} {'peak MiB':>8} {'to totals':>9}")
+              f" {'pulls/1k':>8} {'invoc/1k':>8} {'peak MiB':>8} {'to totals':>9}"
+              f" {'card ms':>7}")
 
     def cell(value: float | None, width: int, digits: int = 1) -> str:
         return f"{value:>{width}.{digits}f}" if value is not None else f"{'-':>{width}}"
@@ -263,7 +273,7 @@ def table(results: list[Result]) -> str:
             f"{r.scenario:<38} {r.events:>7} {cell(r.seconds, 8)} {cell(r.events_per_s, 9)} "
             f"{cell(r.commits_per_1000, 10)} {cell(r.pull_calls_per_1000, 8, 2)} "
             f"{cell(r.invocations_per_1000, 8)} {cell(r.peak_worker_mib, 8)} "
-            f"{cell(r.seconds_to_totals, 9)}")
+            f"{cell(r.seconds_to_totals, 9)} {cell(r.card_ms_mean, 7)}")
     return "\n".join(lines)
 
 

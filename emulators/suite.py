@@ -41,6 +41,7 @@ DASHBOARD = "127.0.0.1:8000"  # the NiceGUI dashboard (python -m web)
 SMTP_PORT = 1025
 MAIL_WEB_PORT = 1080
 POLL_JOB = "poll-machine-usage"  # created by emulators.provision
+FUNCTIONS_PARALLEL = 4  # invocations the functions emulator runs at once (see services())
 FUNCTION_IDS = (
     "poll_machine_usage", "flush_device_fault_digests", "update_training_card",
     "email_device_faults",
@@ -219,7 +220,8 @@ def services(persist: bool = True, telegram: bool = False) -> list[Service]:
     state = state_dir()
     clients = client_environment()
     python = sys.executable
-    firebase_env = {**emulator_environment(state), "FUNCTIONS_EMULATOR_PARALLEL": "4"}
+    firebase_env = {**emulator_environment(state),
+                    "FUNCTIONS_EMULATOR_PARALLEL": str(FUNCTIONS_PARALLEL)}
     if telegram:
         firebase_env.update(telegram_stand_in_environment())
     return [
