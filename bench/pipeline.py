@@ -66,18 +66,22 @@ class Bench:
         )
         self.subscriber = pubsub_v1.SubscriberClient()
         self.workload = Workload.create(self.db, customers)
+        self.workloads = [self.workload]
         self.log = suite.state_dir() / "logs" / "firebase.log"
         self.seed = 0
         self.backlogs: list[str] = []
         logger.info("workload run_id=%s customers=%d", self.workload.run_id, customers)
 
-    def clean_up(self) -> None:
-        """Delete the run's subscriptions, topics and Firestore documents."""
+    def clean_up(self, documents: bool) -> None:
+        """Delete the run's subscriptions and topics, and with `documents` every workload's
+        Firestore documents (a suite that the bench started throws its state away instead)."""
         for name in self.backlogs:
             self.subscriber.delete_subscription(
                 subscription=topics.subscription_path(suite.PROJECT_ID, name))
             self.publisher.delete_topic(topic=topics.topic_path(suite.PROJECT_ID, name))
-        self.workload.delete(self.db)
+        if documents:
+            for workload in self.workloads:
+                workload.delete(self.db)
 
     def backlog(self, events: int) -> tuple[str, list[dict[str, object]]]:
         """A fresh subscription holding `events` readings (publishing is not timed)."""
@@ -128,6 +132,7 @@ class Bench:
         """One poll tick through the real functions drains the backlog (fresh customers, so
         runs of different sizes start alike)."""
         self.workload = Workload.create(self.db, len(self.workload.customers))
+        self.workloads.append(self.workload)
         name, readings = self.backlog(events)
         watch = LogWatch(self.log)
         with WorkerMemory() as memory:
@@ -314,8 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     os.environ.update(suite.client_environment())
     started_suite = not suite.is_up()
-    if started_suite:
-        suite.up()
+    if started_suite:  # a suite of its own, whose data is thrown away after
+        os.environ["GYMIOT_STATE_DIR"] = str(suite.ROOT / ".local" / "bench")
+        suite.up(persist=False)
     try:
         bench = Bench(args.customers)
         try:
@@ -324,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             results = scenarios(bench, args)
         finally:
-            bench.clean_up()
+            bench.clean_up(documents=not started_suite)
     finally:
         if started_suite:
             suite.down()
