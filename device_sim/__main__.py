@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from device_sim import rooms
 from device_sim.machines import Gym, sensors_from_catalogue
-from emulators.suite import client_environment
+from emulators.suite import use_local_suite
 
 logger = logging.getLogger("device_sim")
 
@@ -89,8 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     rooms.add_arguments(kinds.add_parser("rooms", help="room thermometers"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    for name, value in client_environment().items():  # the simulators feed the local suite
-        os.environ.setdefault(name, value)
+    use_local_suite()  # the simulators feed the local suite
     if args.kind == "rooms":
         if args.interval <= 0 or args.day_s <= 0:
             parser.error("--interval and --day-s must be above 0")

@@ -155,8 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", default="demo-gymiot")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    for name, value in suite.client_environment().items():  # seed data is for the local suite
-        os.environ.setdefault(name, value)
+    suite.use_local_suite()  # seed data is for the local suite
     db = firestore.Client(project=args.project, credentials=AnonymousCredentials())
     seed(db, datetime.now(TIMEZONE).date(), force=args.force)
     if os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):

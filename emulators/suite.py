@@ -69,6 +69,12 @@ def client_environment() -> dict[str, str]:
     }
 
 
+def use_local_suite() -> None:
+    """Point this process's Google clients at the local emulators, unless already pointed."""
+    for name, value in client_environment().items():
+        os.environ.setdefault(name, value)
+
+
 def port_open(address: str) -> bool:
     host, port = address.rsplit(":", 1)
     with socket.socket() as sock:

@@ -4,11 +4,10 @@ import logging
 import os
 from pathlib import Path
 
-from emulators.suite import client_environment, state_dir
+from emulators.suite import state_dir, use_local_suite
 
 if os.environ.get("GYMIOT_DASHBOARD_PRODUCTION") != "1":
-    for name, value in client_environment().items():
-        os.environ.setdefault(name, value)
+    use_local_suite()
 # Server-side sessions (uid, role, customer id per browser) live with the rest of the state.
 os.environ.setdefault("NICEGUI_STORAGE_PATH", str(Path(state_dir()) / "dashboard-sessions"))
 

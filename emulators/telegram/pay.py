@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 import urllib.request
@@ -136,8 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wait", type=float, default=60, help="seconds to wait for the workflow")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    for key, value in suite.client_environment().items():
-        os.environ.setdefault(key, value)
+    suite.use_local_suite()
     db = firestore.Client(project=suite.PROJECT_ID, credentials=AnonymousCredentials())
     return pay_bill(db, StandIn(args.stand_in), args.customer, args.tip, args.wait)
 
