@@ -284,6 +284,18 @@ class TestProcessPayment:
         assert fake.calls == {"mark_bill_paid": 2, "email_invoice": 1, "email_tip_note": 1}
         assert {b["payment_id"] for b in fake.bodies} == {"tg-test-1"}
 
+    def test_step_is_retried_when_its_function_answers_500(
+            self, workflows: workflows_v1.WorkflowsClient,
+            executions: executions_v1.ExecutionsClient):
+        """A worker that dropped the request answers 500; the steps are idempotent, so retry."""
+        fake = FakeFunctions(tip_minor=0, script={"email_invoice": [500, 502]})
+        try:
+            done = run_payment_workflow(workflows, executions, fake)
+        finally:
+            fake.close()
+        assert done.state == State.SUCCEEDED, done.error.payload
+        assert fake.calls == {"mark_bill_paid": 1, "email_invoice": 3}
+
     def test_tip_note_is_skipped_when_no_tip_was_paid(
             self, workflows: workflows_v1.WorkflowsClient,
             executions: executions_v1.ExecutionsClient):
