@@ -72,16 +72,14 @@ class Bench:
         self.backlogs: list[str] = []
         logger.info("workload run_id=%s customers=%d", self.workload.run_id, customers)
 
-    def clean_up(self, documents: bool) -> None:
-        """Delete the run's subscriptions and topics, and with `documents` every workload's
-        Firestore documents (a suite that the bench started throws its state away instead)."""
+    def clean_up(self) -> None:
+        """Delete the run's subscriptions, topics and every workload's Firestore documents."""
         for name in self.backlogs:
             self.subscriber.delete_subscription(
                 subscription=topics.subscription_path(suite.PROJECT_ID, name))
             self.publisher.delete_topic(topic=topics.topic_path(suite.PROJECT_ID, name))
-        if documents:
-            for workload in self.workloads:
-                workload.delete(self.db)
+        for workload in self.workloads:
+            workload.delete(self.db)
 
     def backlog(self, events: int) -> tuple[str, list[dict[str, object]]]:
         """A fresh subscription holding `events` readings (publishing is not timed)."""
@@ -330,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             results = scenarios(bench, args)
         finally:
-            bench.clean_up(documents=not started_suite)
+            if not started_suite:  # a suite the bench started throws its state away instead
+                bench.clean_up()
     finally:
         if started_suite:
             suite.down()
